@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Entry point of the `llmservingsim` command: runs the compiled CLI (built by `npm install`).
+import { existsSync } from 'node:fs';
+
+const entry = new URL('../dist/cli/main.js', import.meta.url);
+if (!existsSync(entry)) {
+  process.stderr.write('llmservingsim: not built yet; run `npm run build` (npm install runs it)\n');
+  process.exit(1);
+}
+const { runCli } = await import(entry.href);
+process.exitCode = runCli(process.argv.slice(2));

@@ -1,0 +1,119 @@
+/**
+ * @module The hardware catalog: one JSON file per accelerator in `hardware/`, resolved by name,
+ * alias (case-insensitive) or the path of a user's own file in the same format.
+ */
+
+import { existsSync, readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import type { HardwareSpec } from '../core/perf/hardware-spec.js';
+import { HardwareNotFoundError, InvalidCatalogFileError } from '../errors.js';
+import { closestNames } from './closest-names.js';
+import { describeIssues, readJsonFile } from './read-json-file.js';
+
+const HARDWARE_DIRECTORY = fileURLToPath(new URL('./hardware/', import.meta.url));
+const GIB = 2 ** 30;
+
+/** The on-disk format of a hardware file (see `src/catalog/README.md`). */
+export const hardwareFileSchema = z.object({
+  name: z.string().min(1),
+  description: z.string().default(''),
+  aliases: z.array(z.string()).default([]),
+  vendor: z.string().optional(),
+  architecture: z.string().optional(),
+  memoryGiB: z.number().positive(),
+  memoryBandwidthGBps: z.number().positive(),
+  peakTflops: z.object({
+    bf16: z.number().positive(),
+    fp16: z.number().positive(),
+    fp8: z.number().positive().nullable(),
+  }),
+  interconnect: z.object({
+    kind: z.enum(['nvlink', 'pcie', 'infinity-fabric']),
+    bandwidthGBps: z.number().positive(),
+    latencyUs: z.number().nonnegative(),
+  }),
+  source: z.string().default(''),
+});
+
+export type HardwareFile = z.infer<typeof hardwareFileSchema>;
+
+/** A catalog entry: the file as written plus the spec in SI units. */
+export interface HardwareEntry {
+  readonly file: HardwareFile;
+  readonly spec: HardwareSpec;
+  /** Where it was read from. */
+  readonly path: string;
+}
+
+/** Converts a validated hardware file to the core's units. */
+export function hardwareSpecFromFile(file: HardwareFile): HardwareSpec {
+  return {
+    name: file.name,
+    description: file.description,
+    memoryBytes: file.memoryGiB * GIB,
+    memoryBandwidthBytesPerS: file.memoryBandwidthGBps * 1e9,
+    peakFlopsPerS: {
+      bf16: file.peakTflops.bf16 * 1e12,
+      fp16: file.peakTflops.fp16 * 1e12,
+      fp8: file.peakTflops.fp8 === null ? null : file.peakTflops.fp8 * 1e12,
+    },
+    interconnect: {
+      kind: file.interconnect.kind,
+      // Vendors quote both directions combined; collectives use one direction's share.
+      bandwidthBytesPerSPerDirection: (file.interconnect.bandwidthGBps * 1e9) / 2,
+      latencyS: file.interconnect.latencyUs * 1e-6,
+    },
+  };
+}
+
+/** Reads and validates one hardware file. */
+export function loadHardwareFile(path: string): HardwareEntry {
+  const parsed = hardwareFileSchema.safeParse(readJsonFile(path));
+  if (!parsed.success) throw new InvalidCatalogFileError(path, describeIssues(parsed.error.issues));
+  return { file: parsed.data, spec: hardwareSpecFromFile(parsed.data), path };
+}
+
+let shippedHardware: readonly HardwareEntry[] | undefined;
+
+/** Every shipped hardware entry, sorted by name. */
+export function listHardware(): readonly HardwareEntry[] {
+  if (!shippedHardware) {
+    shippedHardware = readdirSync(HARDWARE_DIRECTORY)
+      .filter((name) => name.endsWith('.json'))
+      .sort()
+      .map((name) => loadHardwareFile(`${HARDWARE_DIRECTORY}${name}`));
+  }
+  return shippedHardware;
+}
+
+/** Resolves a name, alias or file path; unknown names fail with the closest known ones. */
+export function resolveHardware(nameOrPath: string): HardwareEntry {
+  const wanted = nameOrPath.toLowerCase();
+  const entries = listHardware();
+  const match = entries.find(
+    (entry) =>
+      entry.file.name.toLowerCase() === wanted ||
+      entry.file.aliases.some((alias) => alias.toLowerCase() === wanted),
+  );
+  if (match) return match;
+  if (looksLikePath(nameOrPath) || existsSync(nameOrPath)) return loadHardwareFile(nameOrPath);
+  const names = entries.flatMap((entry) => [entry.file.name, ...entry.file.aliases]);
+  const suggestions = closestNames(nameOrPath, names).map((name) => canonicalHardwareName(name));
+  throw new HardwareNotFoundError(nameOrPath, [...new Set(suggestions)]);
+}
+
+function canonicalHardwareName(name: string): string {
+  const lower = name.toLowerCase();
+  const entry = listHardware().find(
+    (candidate) =>
+      candidate.file.name.toLowerCase() === lower ||
+      candidate.file.aliases.some((alias) => alias.toLowerCase() === lower),
+  );
+  return entry ? entry.file.name : name;
+}
+
+/** A value that is meant as a file rather than a catalog name. */
+export function looksLikePath(value: string): boolean {
+  return value.endsWith('.json') || value.startsWith('.') || value.startsWith('/');
+}

@@ -1,0 +1,33 @@
+/**
+ * @module Reading a JSON catalog file with errors that name the file.
+ */
+
+import { readFileSync } from 'node:fs';
+import { FileAccessError, InvalidCatalogFileError } from '../errors.js';
+
+/** Parses a JSON file; unreadable files and bad JSON become catalog errors naming the path. */
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : 'unreadable';
+    throw new FileAccessError(path, `cannot read file (${reason})`, { cause: error });
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    throw new InvalidCatalogFileError(path, `not valid JSON (${detail})`);
+  }
+}
+
+/** Formats the first issues of a zod error as `path: message; …`. */
+export function describeIssues(
+  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
+): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,79 @@
+/**
+ * @module The `llmservingsim` command line: subcommands `simulate` and `list`. Thin: it parses
+ * flags, calls the command, prints, and turns expected errors into one line and a non-zero exit.
+ */
+
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { LlmServingSimError } from '../errors.js';
+import { type CliIo, processIo } from './cli-io.js';
+import { runListCommand } from './list-command.js';
+import {
+  addEngineFlags,
+  addWorkloadFlags,
+  runSimulateCommand,
+  type SimulateFlags,
+} from './simulate-command.js';
+
+/** Exit status for bad input (flags, files, configurations). */
+export const EXIT_USAGE = 2;
+/** Exit status for a bug: an error the program did not expect. */
+export const EXIT_INTERNAL = 70;
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('llmservingsim')
+    .description('LLM inference-serving simulator with a vLLM-faithful engine')
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError(true);
+
+  const simulate = program
+    .command('simulate')
+    .description(
+      'run a synthetic workload or a trace through the simulated engine and report latencies',
+    );
+  addEngineFlags(simulate);
+  addWorkloadFlags(simulate);
+  simulate
+    .option('--json', 'print the summary as one JSON document on stdout')
+    .option(
+      '--output <dir>',
+      'write requests.csv, timeseries.csv and summary.json to this directory',
+    )
+    .action((flags: SimulateFlags) => {
+      runSimulateCommand(flags, io);
+    });
+
+  program
+    .command('list')
+    .description('print the catalog')
+    .argument('<what>', 'hardware or models')
+    .action((what: string) => runListCommand(what, io));
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
+export function runCli(argv: readonly string[], io: CliIo = processIo): number {
+  try {
+    buildProgram(io).parse([...argv], { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // Help and version exit 0; commander has already printed its message.
+      return error.exitCode === 0 ? 0 : EXIT_USAGE;
+    }
+    if (error instanceof LlmServingSimError) {
+      io.stderr(`llmservingsim: error: ${error.message}\n`);
+      return EXIT_USAGE;
+    }
+    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    io.stderr(`llmservingsim: internal error (please report): ${detail}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+// Run when executed as a script (`tsx src/cli/main.ts …`); the bin wrapper calls `runCli` itself.
+const script = process.argv[1];
+if (script !== undefined && pathToFileURL(script).href === import.meta.url) {
+  process.exitCode = runCli(process.argv.slice(2));
+}

@@ -1,0 +1,221 @@
+/**
+ * @module `llmservingsim simulate`: resolve the deployment and the workload, run the engine to
+ * completion, print the summary (table or JSON) and write result files.
+ */
+
+import { performance } from 'node:perf_hooks';
+import { SingleBar } from 'cli-progress';
+import type { Command } from 'commander';
+import { resolveDeployment } from '../config/deployment.js';
+import type { EngineOptionsInput } from '../config/engine-options.js';
+import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
+import { runSimulation } from '../core/engine/run-simulation.js';
+import { MetricsCollector } from '../core/metrics/metrics-collector.js';
+import { ResultFiles } from '../io/result-files.js';
+import { buildSummaryDocument, type SummaryDocument } from '../io/summary-document.js';
+import { TRACE_FORMAT_DESCRIPTIONS } from '../io/trace-reader.js';
+import type { CliIo } from './cli-io.js';
+import { formatSummary } from './format-summary.js';
+import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
+
+/** Flags of `simulate` as commander hands them over. */
+export interface SimulateFlags {
+  readonly model?: string;
+  readonly hardware?: string;
+  readonly tp?: number;
+  readonly pp?: number;
+  readonly npuNum?: number;
+  readonly npuMem?: number;
+  readonly gpuMemoryUtilization?: number;
+  readonly dtype?: string;
+  readonly kvCacheDtype?: string;
+  readonly maxNumSeqs?: number;
+  readonly maxNumBatchedTokens?: number;
+  readonly maxModelLen?: number;
+  readonly blockSize?: number;
+  readonly chunkedPrefill?: boolean;
+  readonly numRequests?: number;
+  readonly requestRate?: number;
+  readonly burstiness?: number;
+  readonly concurrency?: number;
+  readonly inputLen?: string;
+  readonly outputLen?: string;
+  readonly trace?: string;
+  readonly seed?: number;
+  readonly json?: boolean;
+  readonly output?: string;
+}
+
+/** Adds the engine flags shared by every command that builds an engine. */
+export function addEngineFlags(command: Command): Command {
+  return command
+    .option(
+      '--model <name>',
+      'Hugging Face id, alias or path to a config.json (default: meta-llama/Llama-3.1-8B-Instruct)',
+    )
+    .option('--hardware <name>', 'GPU name/alias or path to a hardware JSON (default: H100)')
+    .option('--tp <n>', 'tensor-parallel size', parseIntegerFlag)
+    .option('--pp <n>', 'pipeline-parallel size (stages with batches in flight)', parseIntegerFlag)
+    .option(
+      '--npu-num <n>',
+      'GPUs per instance; must equal tp x pp (alone it sets tp)',
+      parseIntegerFlag,
+    )
+    .option('--npu-mem <GiB>', 'memory per GPU in GiB, overriding the catalog', parseNumberFlag)
+    .option(
+      '--gpu-memory-utilization <f>',
+      'fraction of GPU memory the engine may use (default 0.9)',
+      parseNumberFlag,
+    )
+    .option('--dtype <type>', 'weights: auto|bfloat16|float16|fp8|int4 (default auto)')
+    .option('--kv-cache-dtype <type>', 'KV cache: auto|fp8 (default auto)')
+    .option(
+      '--max-num-seqs <n>',
+      "most running sequences (default: vLLM's, by GPU)",
+      parseIntegerFlag,
+    )
+    .option(
+      '--max-num-batched-tokens <n>',
+      "token budget per step (default: vLLM's, by GPU)",
+      parseIntegerFlag,
+    )
+    .option('--max-model-len <n>', "context window (default: the model's)", parseIntegerFlag)
+    .option('--block-size <n>', 'KV-cache block size in tokens (default 16)', parseIntegerFlag)
+    .option(
+      '--no-chunked-prefill',
+      'prefill whole prompts in steps of their own (vLLM V0 behaviour)',
+    )
+    .option('--seed <n>', 'random seed of the run (default 0)', parseIntegerFlag);
+}
+
+/** Adds the workload flags. */
+export function addWorkloadFlags(command: Command): Command {
+  return command
+    .option('--num-requests <n>', 'synthetic requests to send (default 1000)', parseIntegerFlag)
+    .option(
+      '--request-rate <r>',
+      'Poisson arrival rate in req/s, or inf (default inf)',
+      parseRateFlag,
+    )
+    .option(
+      '--burstiness <k>',
+      'gamma shape of inter-arrival times; 1 = Poisson (default 1)',
+      parseNumberFlag,
+    )
+    .option(
+      '--concurrency <n>',
+      'most requests in flight; with rate inf a closed loop',
+      parseIntegerFlag,
+    )
+    .option(
+      '--input-len <spec>',
+      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
+    )
+    .option(
+      '--output-len <spec>',
+      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
+    )
+    .option('--trace <file>', 'replay a trace (LLMServingSim/vLLM/Mooncake JSONL or Azure CSV)');
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
+}
+
+/** Engine options from flags (unset flags stay unset so defaults apply). */
+export function engineOptionsFromFlags(flags: SimulateFlags): EngineOptionsInput {
+  return definedOnly({
+    model: flags.model,
+    hardware: flags.hardware,
+    tp: flags.tp,
+    pp: flags.pp,
+    npuNum: flags.npuNum,
+    npuMem: flags.npuMem,
+    gpuMemoryUtilization: flags.gpuMemoryUtilization,
+    dtype: flags.dtype as EngineOptionsInput['dtype'],
+    kvCacheDtype: flags.kvCacheDtype as EngineOptionsInput['kvCacheDtype'],
+    maxNumSeqs: flags.maxNumSeqs,
+    maxNumBatchedTokens: flags.maxNumBatchedTokens,
+    maxModelLen: flags.maxModelLen,
+    blockSize: flags.blockSize as EngineOptionsInput['blockSize'],
+    enableChunkedPrefill: flags.chunkedPrefill,
+  });
+}
+
+function workloadOptionsFromFlags(flags: SimulateFlags): WorkloadOptionsInput {
+  return definedOnly({
+    numRequests: flags.numRequests,
+    requestRate: flags.requestRate,
+    burstiness: flags.burstiness,
+    concurrency: flags.concurrency,
+    inputLen: flags.inputLen,
+    outputLen: flags.outputLen,
+    trace: flags.trace,
+    seed: flags.seed,
+  });
+}
+
+/** Runs `simulate` and returns the summary it printed. */
+export function runSimulateCommand(flags: SimulateFlags, io: CliIo): SummaryDocument {
+  const deployment = resolveDeployment(engineOptionsFromFlags(flags));
+  const workload = resolveWorkload(workloadOptionsFromFlags(flags));
+  if (workload.trace) {
+    const { path, format, skipped } = workload.trace;
+    io.stderr(
+      `llmservingsim: ${path}: ${TRACE_FORMAT_DESCRIPTIONS[format]}; ${workload.numRequests} requests` +
+        (skipped > 0 ? `, ${skipped} rows with 0 tokens skipped` : '') +
+        '\n',
+    );
+  }
+  const files = flags.output === undefined ? undefined : new ResultFiles(flags.output);
+  const progress = io.stderrIsTty
+    ? new SingleBar({
+        format: 'simulating [{bar}] {percentage}% | {value}/{total} requests | {duration}s',
+        stream: process.stderr,
+        hideCursor: true,
+        clearOnComplete: true,
+      })
+    : undefined;
+  progress?.start(workload.numRequests, 0);
+  let ended = 0;
+  const tick = () => {
+    ended++;
+    if (progress && ended % 256 === 0) progress.update(ended);
+  };
+  const collector = new MetricsCollector({
+    onRecord: (record) => {
+      files?.writeRequest(record);
+      tick();
+    },
+    ...(files ? { onTimeSeriesRow: (row) => files.writeTimeSeriesRow(row) } : {}),
+  });
+  const wallStart = performance.now();
+  const result = runSimulation({
+    config: deployment.engineConfig,
+    scheduler: deployment.scheduler,
+    costModel: deployment.costModel,
+    observer: collector,
+    workload: workload.requests,
+    ...(workload.maxConcurrency !== undefined ? { maxConcurrency: workload.maxConcurrency } : {}),
+  });
+  collector.finish(result.endS);
+  const wallS = (performance.now() - wallStart) / 1000;
+  progress?.stop();
+  const metrics = collector.summary();
+  const summary = buildSummaryDocument({
+    deployment,
+    workloadDescription: workload.description,
+    metrics,
+    steps: result.steps,
+    wallS,
+  });
+  files?.finish(summary);
+  if (metrics.requests.rejected > 0) {
+    io.stderr(
+      `llmservingsim: ${metrics.requests.rejected} requests rejected: prompt not shorter than ` +
+        `--max-model-len ${deployment.engineConfig.maxModelLen}\n`,
+    );
+  }
+  io.stdout(flags.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  return summary;
+}

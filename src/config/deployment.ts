@@ -1,0 +1,231 @@
+/**
+ * @module Resolves engine settings into a deployment: model and hardware from the catalog, the
+ * parallel layout, precision, KV-cache capacity, and the engine configuration with vLLM's defaults
+ * filled in. Every inconsistency becomes a one-line error that says what to change.
+ */
+
+import { loadCalibration } from '../catalog/calibration-catalog.js';
+import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog.js';
+import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
+import type { EngineConfig } from '../core/engine/engine-types.js';
+import { computeKvCapacity, type KvCapacity } from '../core/kv-cache/kv-capacity.js';
+import { AnalyticalCostModel } from '../core/perf/analytical-cost-model.js';
+import type { CostModel, ParallelConfig } from '../core/perf/cost-model.js';
+import type { HardwareSpec } from '../core/perf/hardware-spec.js';
+import type { KvCacheDtype, PrecisionConfig, WeightDtype } from '../core/perf/precision.js';
+import { PrefillFirstScheduler } from '../core/scheduler/prefill-first-scheduler.js';
+import type { Scheduler } from '../core/scheduler/scheduler.js';
+import { VllmV1Scheduler } from '../core/scheduler/vllm-v1-scheduler.js';
+import { InsufficientMemoryError, InvalidConfigError } from '../errors.js';
+import {
+  type EngineOptionsInput,
+  engineOptionsSchema,
+  vllmBatchDefaults,
+} from './engine-options.js';
+import { parseWithSchema } from './parse-with-schema.js';
+
+const GIB = 2 ** 30;
+
+/** Everything needed to build an engine for one model instance. */
+export interface Deployment {
+  readonly model: ModelEntry;
+  readonly hardware: HardwareEntry;
+  /** The hardware with `--npu-mem` applied. */
+  readonly hardwareSpec: HardwareSpec;
+  readonly parallel: ParallelConfig;
+  /** GPUs of the instance (tp × pp). */
+  readonly gpus: number;
+  readonly precision: PrecisionConfig;
+  readonly gpuMemoryUtilization: number;
+  readonly kvCapacity: KvCapacity;
+  readonly engineConfig: EngineConfig;
+  readonly costModel: CostModel;
+  readonly scheduler: Scheduler;
+}
+
+/** Validates settings and builds the deployment. Throws `LlmServingSimError`s on bad input. */
+export function resolveDeployment(input: EngineOptionsInput): Deployment {
+  const options = parseWithSchema(engineOptionsSchema, input, 'flag');
+  const model = resolveModel(options.model);
+  const hardware = resolveHardware(options.hardware);
+  const spec = model.spec;
+  const hardwareSpec: HardwareSpec =
+    options.npuMem === undefined
+      ? hardware.spec
+      : { ...hardware.spec, memoryBytes: options.npuMem * GIB };
+
+  const parallel = resolveParallel(options.tp, options.pp, options.npuNum);
+  if (spec.numAttentionHeads % parallel.tp !== 0) {
+    throw new InvalidConfigError(
+      `--tp ${parallel.tp} must divide the ${spec.numAttentionHeads} attention heads of ${model.id}`,
+    );
+  }
+  if (parallel.pp > spec.numLayers) {
+    throw new InvalidConfigError(
+      `--pp ${parallel.pp} exceeds the ${spec.numLayers} layers of ${model.id}`,
+    );
+  }
+
+  // FP8 weights on a GPU without FP8 units (Ampere) run as weight-only FP8, as vLLM does: the cost
+  // model then streams 8-bit weights but computes at the 16-bit peak.
+  const precision = resolvePrecision(options.dtype, options.kvCacheDtype, spec.checkpointDtype);
+
+  const maxModelLen = options.maxModelLen ?? spec.maxPositionEmbeddings;
+  if (maxModelLen > spec.maxPositionEmbeddings) {
+    throw new InvalidConfigError(
+      `--max-model-len ${maxModelLen} exceeds the ${spec.maxPositionEmbeddings}-token context ` +
+        `window of ${model.id}`,
+    );
+  }
+  const defaults = vllmBatchDefaults(hardwareSpec.memoryBytes, hardware.file.name);
+  const maxNumSeqs = options.maxNumSeqs ?? defaults.maxNumSeqs;
+  let maxNumBatchedTokens = options.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
+  if (!options.enableChunkedPrefill) {
+    // Without chunking a whole prompt must fit one step, so vLLM raises the budget to the context.
+    if (options.maxNumBatchedTokens === undefined) {
+      maxNumBatchedTokens = Math.max(maxModelLen, defaults.maxNumBatchedTokens);
+    } else if (options.maxNumBatchedTokens < maxModelLen) {
+      throw new InvalidConfigError(
+        `--max-num-batched-tokens ${options.maxNumBatchedTokens} is smaller than --max-model-len ` +
+          `${maxModelLen}; without chunked prefill a whole prompt must fit one step (raise it, ` +
+          'lower --max-model-len, or drop --no-chunked-prefill)',
+      );
+    }
+  }
+  if (maxNumBatchedTokens < maxNumSeqs) {
+    throw new InvalidConfigError(
+      `--max-num-batched-tokens ${maxNumBatchedTokens} must be at least --max-num-seqs ` +
+        `${maxNumSeqs} (every running sequence needs one token per step)`,
+    );
+  }
+
+  const calibration = loadCalibration();
+  const kvCapacity = computeKvCapacity({
+    model: spec,
+    precision,
+    parallel,
+    memoryBytesPerGpu: hardwareSpec.memoryBytes,
+    gpuMemoryUtilization: options.gpuMemoryUtilization,
+    blockSize: options.blockSize,
+    maxNumBatchedTokens,
+    maxNumSeqs,
+    reserve: calibration.memoryReserve,
+  });
+  checkCapacity(
+    kvCapacity,
+    maxModelLen,
+    options.gpuMemoryUtilization,
+    model.id,
+    hardware.file.name,
+  );
+
+  const engineConfig: EngineConfig = {
+    maxNumSeqs,
+    maxNumBatchedTokens,
+    enableChunkedPrefill: options.enableChunkedPrefill,
+    maxModelLen,
+    blockSize: options.blockSize,
+    totalKvBlocks: kvCapacity.totalBlocks,
+    parallel,
+  };
+  return {
+    model,
+    hardware,
+    hardwareSpec,
+    parallel,
+    gpus: parallel.tp * parallel.pp,
+    precision,
+    gpuMemoryUtilization: options.gpuMemoryUtilization,
+    kvCapacity,
+    engineConfig,
+    costModel: new AnalyticalCostModel({
+      model: spec,
+      hardware: hardwareSpec,
+      precision,
+      calibration: calibration.analytical,
+    }),
+    scheduler: options.enableChunkedPrefill ? new VllmV1Scheduler() : new PrefillFirstScheduler(),
+  };
+}
+
+function resolveParallel(
+  tp: number | undefined,
+  pp: number | undefined,
+  npuNum: number | undefined,
+): ParallelConfig {
+  if (npuNum !== undefined && tp === undefined && pp === undefined) return { tp: npuNum, pp: 1 };
+  const parallel = { tp: tp ?? 1, pp: pp ?? 1 };
+  if (npuNum !== undefined && npuNum !== parallel.tp * parallel.pp) {
+    throw new InvalidConfigError(
+      `--npu-num ${npuNum} must equal --tp × --pp (${parallel.tp} × ${parallel.pp} = ` +
+        `${parallel.tp * parallel.pp}): it is the number of GPUs of one instance`,
+    );
+  }
+  return parallel;
+}
+
+function resolvePrecision(
+  dtype: string,
+  kvCacheDtype: string,
+  checkpointDtype: 'bf16' | 'fp16' | 'fp32',
+): PrecisionConfig {
+  // vLLM's `auto` keeps BF16 checkpoints in BF16 and runs FP16 and FP32 ones in FP16.
+  const checkpointActivation = checkpointDtype === 'bf16' ? 'bf16' : 'fp16';
+  let activationDtype: 'bf16' | 'fp16' = checkpointActivation;
+  let weightDtype: WeightDtype = checkpointActivation;
+  switch (dtype) {
+    case 'bfloat16':
+    case 'bf16':
+      activationDtype = 'bf16';
+      weightDtype = 'bf16';
+      break;
+    case 'float16':
+    case 'fp16':
+    case 'half':
+      activationDtype = 'fp16';
+      weightDtype = 'fp16';
+      break;
+    case 'fp8':
+      weightDtype = 'fp8';
+      break;
+    case 'int4':
+      weightDtype = 'int4';
+      break;
+  }
+  const kv: KvCacheDtype =
+    kvCacheDtype === 'auto'
+      ? activationDtype
+      : kvCacheDtype.startsWith('fp8')
+        ? 'fp8'
+        : kvCacheDtype === 'bfloat16'
+          ? 'bf16'
+          : 'fp16';
+  return { weightDtype, activationDtype, kvCacheDtype: kv };
+}
+
+function checkCapacity(
+  capacity: KvCapacity,
+  maxModelLen: number,
+  utilization: number,
+  modelId: string,
+  hardwareName: string,
+): void {
+  const gib = (bytes: number) => (bytes / GIB).toFixed(2);
+  if (capacity.totalBlocks < 1) {
+    throw new InsufficientMemoryError(
+      `${modelId} does not fit on ${hardwareName}: weights take ${gib(capacity.weightBytesPerGpu)} ` +
+        `GiB per GPU, activations ${gib(capacity.activationPeakBytesPerGpu)} GiB and the runtime ` +
+        `${gib(capacity.nonTorchBytesPerGpu)} GiB, but the budget is ` +
+        `${gib(capacity.budgetBytesPerGpu)} GiB (--gpu-memory-utilization ${utilization}); ` +
+        'use more GPUs (--tp/--pp), a smaller --dtype, or a larger --gpu-memory-utilization',
+    );
+  }
+  if (capacity.capacityTokens < maxModelLen) {
+    throw new InsufficientMemoryError(
+      `the KV cache of ${modelId} on ${hardwareName} holds ${capacity.capacityTokens} tokens ` +
+        `(${gib(capacity.kvCacheBytesPerGpu)} GiB per GPU), fewer than one sequence of ` +
+        `--max-model-len ${maxModelLen}; set --max-model-len ${capacity.capacityTokens} or lower, ` +
+        'or raise --gpu-memory-utilization, or use more GPUs',
+    );
+  }
+}
