@@ -7,5 +7,6 @@ if (!existsSync(entry)) {
   process.stderr.write('llmservingsim: not built yet; run `npm run build` (npm install runs it)\n');
   process.exit(1);
 }
-const { runCli } = await import(entry.href);
+const { runCli, exitQuietlyOnClosedPipe } = await import(entry.href);
+exitQuietlyOnClosedPipe();
 process.exitCode = runCli(process.argv.slice(2));

@@ -75,5 +75,14 @@ export function runCli(argv: readonly string[], io: CliIo = processIo): number {
 // Run when executed as a script (`tsx src/cli/main.ts …`); the bin wrapper calls `runCli` itself.
 const script = process.argv[1];
 if (script !== undefined && pathToFileURL(script).href === import.meta.url) {
+  exitQuietlyOnClosedPipe();
   process.exitCode = runCli(process.argv.slice(2));
+}
+
+/** A reader that closed the pipe early (`… | head`) is not an error of ours. */
+export function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
 }

@@ -35,6 +35,42 @@ export interface AnalyticalCostModelOptions {
   readonly calibration: AnalyticalCalibration;
 }
 
+/** Work of one operator on one GPU: floating-point operations and bytes moved to/from memory. */
+export interface OperatorWork {
+  readonly flops: number;
+  readonly bytes: number;
+}
+
+/** The work of one step on one GPU, before it is turned into time. */
+export interface StepWork {
+  /** Per decoder layer. */
+  readonly layer: {
+    readonly qkvProj: OperatorWork;
+    readonly oProj: OperatorWork;
+    /** Dense gated MLP (gate/up and down), or the shared experts of an MoE layer. */
+    readonly mlpGateUp: OperatorWork;
+    readonly mlpDown: OperatorWork;
+    readonly moeRouter: OperatorWork;
+    /** Routed experts: FLOPs of the top-k tokens, bytes of the expert weights touched. */
+    readonly moeExperts: OperatorWork;
+    readonly attentionPrefill: OperatorWork;
+    readonly attentionDecode: OperatorWork;
+    /** Norms, RoPE, activation, residual adds and the KV-cache write (memory-bound). */
+    readonly elementwiseBytes: number;
+    /** Bytes of each of the two all-reduces (after attention and after the MLP). */
+    readonly allReduceBytes: number;
+  };
+  readonly layers: number;
+  readonly embeddingBytes: number;
+  readonly finalNormBytes: number;
+  readonly lmHead: OperatorWork;
+  /** Logits gathered from the tensor-parallel ranks. */
+  readonly logitsGatherBytes: number;
+  readonly samplerBytes: number;
+  /** Activations handed from one pipeline stage to the next. */
+  readonly pipelineHandOffBytes: number;
+}
+
 /** Per-rank dimensions for one tensor-parallel degree. */
 interface RankShape {
   readonly headsPerRank: number;
@@ -46,6 +82,8 @@ interface RankShape {
   readonly sharedIntermediate: number;
   readonly vocab: number;
 }
+
+const NO_WORK: OperatorWork = { flops: 0, bytes: 0 };
 
 /** Roofline cost model over the catalog's peaks; see the module comment. */
 export class AnalyticalCostModel implements CostModel {
@@ -72,6 +110,7 @@ export class AnalyticalCostModel implements CostModel {
     this.kvBytes = bytesPerElement(precision.kvCacheDtype);
     const sixteenBitPeak = hardware.peakFlopsPerS[precision.activationDtype];
     const fp8Peak = hardware.peakFlopsPerS.fp8;
+    // FP8 weights on a GPU without FP8 units run weight-only: 8-bit loads, 16-bit math.
     const gemmPeak = precision.weightDtype === 'fp8' && fp8Peak !== null ? fp8Peak : sixteenBitPeak;
     this.gemmFlopsPerS = gemmPeak * calibration.computeEfficiency;
     this.attentionFlopsPerS = sixteenBitPeak * calibration.computeEfficiency;
@@ -79,7 +118,8 @@ export class AnalyticalCostModel implements CostModel {
     this.link = linkModelOf(hardware, calibration.collectiveBandwidthEfficiency);
   }
 
-  predict(batch: BatchShape, parallel: ParallelConfig): StepCostPrediction {
+  /** FLOPs and bytes of every operator of a step on one GPU. */
+  work(batch: BatchShape, parallel: ParallelConfig): StepWork {
     const model = this.model;
     const rank = this.rankShape(parallel.tp);
     const tokens = batch.prefillTokens + batch.decodeSequences;
@@ -87,85 +127,105 @@ export class AnalyticalCostModel implements CostModel {
     const h = model.hiddenSize;
     const d = model.headDim;
     const ab = this.activationBytes;
+    const moe = model.moe;
 
-    // One decoder layer on one rank.
-    const qkv = this.gemm(tokens, h, rank.qkvOut);
-    const output = this.gemm(tokens, rank.headsPerRank * d, h);
-    let mlp = 0;
-    let moe = 0;
+    let mlpGateUp: OperatorWork;
+    let mlpDown: OperatorWork;
+    let moeRouter = NO_WORK;
+    let moeExperts = NO_WORK;
     let activationElements: number;
-    if (model.moe) {
-      moe = this.moeSeconds(tokens, rank);
-      activationElements = tokens * model.moe.numExpertsPerToken * 3 * rank.expertIntermediate;
-      if (rank.sharedIntermediate > 0) {
-        mlp = this.gemm(tokens, h, 2 * rank.sharedIntermediate);
-        mlp += this.gemm(tokens, rank.sharedIntermediate, h);
-        activationElements += tokens * 3 * rank.sharedIntermediate;
-      }
+    if (moe) {
+      mlpGateUp = this.gemm(tokens, h, 2 * rank.sharedIntermediate);
+      mlpDown = this.gemm(tokens, rank.sharedIntermediate, h);
+      moeRouter = this.gemm(tokens, h, moe.numExperts);
+      // Uniform routing: the batch touches E·(1 − (1 − k/E)^T) distinct experts.
+      const touched =
+        tokens > 0
+          ? moe.numExperts * (1 - (1 - moe.numExpertsPerToken / moe.numExperts) ** tokens)
+          : 0;
+      const expertWeights = 3 * h * rank.expertIntermediate;
+      moeExperts = {
+        flops: 2 * tokens * moe.numExpertsPerToken * expertWeights,
+        bytes:
+          touched * expertWeights * this.weightBytes +
+          tokens * moe.numExpertsPerToken * (2 * h + 3 * rank.expertIntermediate) * ab,
+      };
+      activationElements =
+        tokens *
+        (moe.numExpertsPerToken * 3 * rank.expertIntermediate + 3 * rank.sharedIntermediate);
     } else {
-      mlp = this.gemm(tokens, h, 2 * rank.intermediate) + this.gemm(tokens, rank.intermediate, h);
+      mlpGateUp = this.gemm(tokens, h, 2 * rank.intermediate);
+      mlpDown = this.gemm(tokens, rank.intermediate, h);
       activationElements = tokens * 3 * rank.intermediate;
     }
     const kvPerToken = 2 * rank.kvHeadsPerRank * d * this.kvBytes;
     const qoPerToken = 2 * rank.headsPerRank * d * ab;
-    const attentionPrefill =
-      batch.prefillSequences > 0
-        ? Math.max(
-            (4 * rank.headsPerRank * d * batch.prefillAttentionPairs) / this.attentionFlopsPerS,
-            (batch.prefillKvTokens * kvPerToken + batch.prefillTokens * qoPerToken) /
-              this.memoryBytesPerS,
-          )
-        : 0;
-    const attentionDecode =
-      batch.decodeSequences > 0
-        ? Math.max(
-            (4 * rank.headsPerRank * d * batch.decodeKvTokens) / this.attentionFlopsPerS,
-            (batch.decodeKvTokens * kvPerToken + batch.decodeSequences * qoPerToken) /
-              this.memoryBytesPerS,
-          )
-        : 0;
-    // Fused residual-add + RMSNorm twice (read x and residual, write both), RoPE on q and k,
-    // the gated activation, and the KV-cache write: all streaming, so memory-bound.
+    // Causal attention: QKᵀ and PV each cost 2·d FLOPs per query–key pair per head.
+    const attentionPrefill: OperatorWork = {
+      flops: 4 * rank.headsPerRank * d * batch.prefillAttentionPairs,
+      bytes: batch.prefillKvTokens * kvPerToken + batch.prefillTokens * qoPerToken,
+    };
+    const attentionDecode: OperatorWork = {
+      flops: 4 * rank.headsPerRank * d * batch.decodeKvTokens,
+      bytes: batch.decodeKvTokens * kvPerToken + batch.decodeSequences * qoPerToken,
+    };
+    // Two fused residual-add + RMSNorm (read x and residual, write both: 4h each), RoPE on q and k
+    // (read and write), the gated activation (read 2I, write I) and the KV-cache write.
     const elementwiseBytes =
       tokens * ab * (8 * h + 2 * (rank.headsPerRank + rank.kvHeadsPerRank) * d) +
       activationElements * ab +
       tokens * kvPerToken;
-    const elementwise = elementwiseBytes / this.memoryBytesPerS;
-    const allReduce = 2 * ringAllReduceSeconds(tokens * h * ab, parallel.tp, this.link);
+    return {
+      layer: {
+        qkvProj: this.gemm(tokens, h, rank.qkvOut),
+        oProj: this.gemm(tokens, rank.headsPerRank * d, h),
+        mlpGateUp,
+        mlpDown,
+        moeRouter,
+        moeExperts,
+        attentionPrefill,
+        attentionDecode,
+        elementwiseBytes,
+        allReduceBytes: parallel.tp > 1 ? tokens * h * ab : 0,
+      },
+      layers: model.numLayers,
+      embeddingBytes: 2 * tokens * h * ab,
+      finalNormBytes: 2 * tokens * h * ab,
+      lmHead: this.gemm(sampled, h, rank.vocab),
+      logitsGatherBytes: parallel.tp > 1 ? sampled * model.vocabSize * ab : 0,
+      // The sampler reads fp32 logits twice (softmax and top-p/top-k filtering, then the draw).
+      samplerBytes: 2 * sampled * model.vocabSize * 4,
+      pipelineHandOffBytes: parallel.pp > 1 ? tokens * h * ab : 0,
+    };
+  }
 
-    const layers = model.numLayers;
-    const embedding = (2 * tokens * h * ab) / this.memoryBytesPerS;
-    const finalNorm = (2 * tokens * h * ab) / this.memoryBytesPerS;
-    const lmHead = sampled > 0 ? this.gemm(sampled, h, rank.vocab) : 0;
-    const logitsGather = ringAllGatherSeconds(
-      sampled * model.vocabSize * ab,
-      parallel.tp,
-      this.link,
-    );
-    // The sampler reads fp32 logits a few times (softmax, top-p/top-k, draw): count two passes.
-    const sampler = (2 * sampled * model.vocabSize * 4) / this.memoryBytesPerS;
-
+  predict(batch: BatchShape, parallel: ParallelConfig): StepCostPrediction {
+    const work = this.work(batch, parallel);
+    const layer = work.layer;
+    const layers = work.layers;
+    const memory = this.memoryBytesPerS;
     const breakdown: Record<string, number> = {
-      embedding,
-      qkv_proj: qkv * layers,
-      attention_prefill: attentionPrefill * layers,
-      attention_decode: attentionDecode * layers,
-      o_proj: output * layers,
-      mlp: mlp * layers,
-      moe: moe * layers,
-      elementwise: elementwise * layers + finalNorm,
-      all_reduce: allReduce * layers,
-      lm_head: lmHead + logitsGather,
-      sampler,
+      embedding: work.embeddingBytes / memory,
+      qkv_proj: this.gemmSeconds(layer.qkvProj) * layers,
+      attention_prefill: this.attentionSeconds(layer.attentionPrefill) * layers,
+      attention_decode: this.attentionSeconds(layer.attentionDecode) * layers,
+      o_proj: this.gemmSeconds(layer.oProj) * layers,
+      mlp: (this.gemmSeconds(layer.mlpGateUp) + this.gemmSeconds(layer.mlpDown)) * layers,
+      moe: (this.gemmSeconds(layer.moeRouter) + this.gemmSeconds(layer.moeExperts)) * layers,
+      elementwise: (layer.elementwiseBytes / memory) * layers + work.finalNormBytes / memory,
+      all_reduce: 2 * ringAllReduceSeconds(layer.allReduceBytes, parallel.tp, this.link) * layers,
+      lm_head:
+        this.gemmSeconds(work.lmHead) +
+        ringAllGatherSeconds(work.logitsGatherBytes, parallel.tp, this.link),
+      sampler: work.samplerBytes / memory,
     };
     let gpuSeconds = 0;
     for (const value of Object.values(breakdown)) gpuSeconds += value;
-    const handOff =
-      parallel.pp > 1 ? sendReceiveSeconds(tokens * h * ab, this.link) * (parallel.pp - 1) : 0;
+    const handOff = sendReceiveSeconds(work.pipelineHandOffBytes, this.link) * (parallel.pp - 1);
     breakdown.pipeline_p2p = handOff;
     const overheadSeconds = this.calibration.stepOverheadS;
     breakdown.overhead = overheadSeconds;
-    // Layers split evenly over the stages; each stage also forwards its activations once.
+    // Layers split evenly over the stages; every stage but the last also hands its output on.
     const stageSeconds = (gpuSeconds + handOff) / parallel.pp;
     return {
       seconds: overheadSeconds + stageSeconds * parallel.pp,
@@ -175,32 +235,21 @@ export class AnalyticalCostModel implements CostModel {
     };
   }
 
-  /** Roofline time of a (tokens × k) · (k × n) GEMM with weights in the weight dtype. */
-  private gemm(tokens: number, k: number, n: number): number {
-    if (tokens <= 0) return 0;
-    const flops = 2 * tokens * k * n;
-    const bytes = k * n * this.weightBytes + tokens * (k + n) * this.activationBytes;
-    return Math.max(flops / this.gemmFlopsPerS, bytes / this.memoryBytesPerS);
+  /** A (tokens × k)·(k × n) GEMM with weights in the weight dtype. */
+  private gemm(tokens: number, k: number, n: number): OperatorWork {
+    if (tokens <= 0 || n <= 0) return NO_WORK;
+    return {
+      flops: 2 * tokens * k * n,
+      bytes: k * n * this.weightBytes + tokens * (k + n) * this.activationBytes,
+    };
   }
 
-  /**
-   * Routed experts of one MoE layer. Compute follows the top-k routed tokens; memory follows the
-   * expert weights the batch touches, E·(1 − (1 − k/E)^T) experts under uniform routing.
-   */
-  private moeSeconds(tokens: number, rank: RankShape): number {
-    const moe = this.model.moe;
-    if (!moe || tokens <= 0) return 0;
-    const h = this.model.hiddenSize;
-    const experts = moe.numExperts;
-    const perToken = moe.numExpertsPerToken;
-    const touched = experts * (1 - (1 - perToken / experts) ** tokens);
-    const expertWeights = 3 * h * rank.expertIntermediate;
-    const router = this.gemm(tokens, h, experts);
-    const flops = 2 * tokens * perToken * expertWeights;
-    const bytes =
-      touched * expertWeights * this.weightBytes +
-      tokens * perToken * (2 * h + 3 * rank.expertIntermediate) * this.activationBytes;
-    return router + Math.max(flops / this.gemmFlopsPerS, bytes / this.memoryBytesPerS);
+  private gemmSeconds(work: OperatorWork): number {
+    return Math.max(work.flops / this.gemmFlopsPerS, work.bytes / this.memoryBytesPerS);
+  }
+
+  private attentionSeconds(work: OperatorWork): number {
+    return Math.max(work.flops / this.attentionFlopsPerS, work.bytes / this.memoryBytesPerS);
   }
 
   private rankShape(tp: number): RankShape {
