@@ -81,8 +81,8 @@ export function listHardware(): readonly HardwareEntry[] {
   if (!shippedHardware) {
     shippedHardware = readdirSync(HARDWARE_DIRECTORY)
       .filter((name) => name.endsWith('.json'))
-      .sort()
-      .map((name) => loadHardwareFile(`${HARDWARE_DIRECTORY}${name}`));
+      .map((name) => loadHardwareFile(`${HARDWARE_DIRECTORY}${name}`))
+      .sort((a, b) => a.file.name.localeCompare(b.file.name));
   }
   return shippedHardware;
 }

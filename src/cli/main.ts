@@ -24,7 +24,13 @@ function buildProgram(io: CliIo): Command {
   const program = new Command('llmservingsim')
     .description('LLM inference-serving simulator with a vLLM-faithful engine')
     .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .configureOutput({
+      writeOut: io.stdout,
+      writeErr: io.stderr,
+      // One line, in the same shape as our own errors: commander puts suggestions on a second line.
+      outputError: (text, write) =>
+        write(`llmservingsim: ${text.trim().split('\n').join(' ').replace(/\s+/g, ' ')}\n`),
+    })
     .showSuggestionAfterError(true);
 
   const simulate = program

@@ -33,14 +33,12 @@ export const engineOptionsSchema = z.object({
   maxNumBatchedTokens: positiveInteger.optional(),
   maxModelLen: positiveInteger.optional(),
   blockSize: z
-    .union([
-      z.literal(1),
-      z.literal(8),
-      z.literal(16),
-      z.literal(32),
-      z.literal(64),
-      z.literal(128),
-    ])
+    .union(
+      [z.literal(1), z.literal(8), z.literal(16), z.literal(32), z.literal(64), z.literal(128)],
+      {
+        error: 'must be one of 1, 8, 16, 32, 64, 128',
+      },
+    )
     .default(16),
   enableChunkedPrefill: z.boolean().default(true),
 });

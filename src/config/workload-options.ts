@@ -16,7 +16,11 @@ import { parseWithSchema } from './parse-with-schema.js';
 export const workloadOptionsSchema = z.object({
   numRequests: z.number().int().positive().default(1000),
   /** Requests per second; `Infinity` sends everything at t = 0 (vLLM's default). */
-  requestRate: z.number().positive().default(Number.POSITIVE_INFINITY),
+  requestRate: z
+    .number()
+    .positive()
+    .or(z.literal(Number.POSITIVE_INFINITY))
+    .default(Number.POSITIVE_INFINITY),
   burstiness: z.number().positive().default(1),
   /** Most requests in flight (closed loop when the rate is infinite). */
   concurrency: z.number().int().positive().optional(),

@@ -1,11 +1,13 @@
 /**
  * @module Turns engine lifecycle events into per-request records (handed out as they complete, so a
- * caller can stream them), a per-second time series, and the run's summary statistics. It keeps a
- * few numbers per request and per distinct inter-token gap, never the requests themselves.
+ * caller can stream them), a per-second time series, and the run's summary statistics. It keeps
+ * neither requests nor per-request values: latencies go into constant-size histograms, so memory
+ * stays flat however long the run.
  */
 
 import type { EngineObserver, RequestView, StepView } from '../engine/engine-types.js';
-import { type LatencyStats, NumberSeries, summarize, summarizeWeighted } from './percentiles.js';
+import { LatencyHistogram } from './latency-histogram.js';
+import type { LatencyStats } from './percentiles.js';
 
 /** One completed request; times in seconds (vLLM `bench serve` definitions). */
 export interface RequestRecord {
@@ -81,13 +83,11 @@ export interface MetricsCollectorOptions {
 export class MetricsCollector implements EngineObserver {
   private readonly onRecord: ((record: RequestRecord) => void) | undefined;
   private readonly onTimeSeriesRow: ((row: TimeSeriesRow) => void) | undefined;
-  private readonly ttft = new NumberSeries();
-  private readonly tpot = new NumberSeries();
-  private readonly e2e = new NumberSeries();
-  private readonly queue = new NumberSeries();
-  /** Distinct consecutive inter-token gaps and how many tokens had each. */
-  private readonly itlValues = new NumberSeries();
-  private readonly itlCounts = new NumberSeries();
+  private readonly ttft = new LatencyHistogram();
+  private readonly tpot = new LatencyHistogram();
+  private readonly e2e = new LatencyHistogram();
+  private readonly queue = new LatencyHistogram();
+  private readonly itl = new LatencyHistogram();
   private completed = 0;
   private preemptedRequests = 0;
   private preemptionEvents = 0;
@@ -135,15 +135,21 @@ export class MetricsCollector implements EngineObserver {
     if (this.kvUsage > this.kvPeakUsage) this.kvPeakUsage = this.kvUsage;
     this.secondPromptTokens += step.batch.prefillTokens;
     this.secondGenerationTokens += step.emitted.length;
+    // Most requests of a step share one gap (the previous step's end): record runs at once.
+    let runGap = Number.NaN;
+    let runLength = 0;
     for (const request of step.emitted) {
       if (request.outputTokens < 2) continue;
       const gap = request.lastTokenS - request.previousTokenS;
-      if (this.itlValues.length > 0 && this.itlValues.last() === gap) this.itlCounts.addToLast(1);
-      else {
-        this.itlValues.push(gap);
-        this.itlCounts.push(1);
+      if (gap === runGap) {
+        runLength++;
+        continue;
       }
+      if (runLength > 0) this.itl.record(runGap, runLength);
+      runGap = gap;
+      runLength = 1;
     }
+    if (runLength > 0) this.itl.record(runGap, runLength);
   }
 
   requestEnd(request: RequestView, timeS: number): void {
@@ -162,10 +168,10 @@ export class MetricsCollector implements EngineObserver {
     this.inputTokens += request.inputTokens;
     this.outputTokens += request.outputTokens;
     this.lastCompletionS = request.finishS;
-    this.ttft.push(ttftS);
-    this.e2e.push(e2eS);
-    this.queue.push(queueS);
-    if (request.outputTokens > 1) this.tpot.push(tpotS);
+    this.ttft.record(ttftS);
+    this.e2e.record(e2eS);
+    this.queue.record(queueS);
+    if (request.outputTokens > 1) this.tpot.record(tpotS);
     this.onRecord?.({
       id: request.id,
       arrivalS: request.arrivalS,
@@ -207,11 +213,11 @@ export class MetricsCollector implements EngineObserver {
         outputTokensPerS: rate(this.outputTokens),
         totalTokensPerS: rate(this.inputTokens + this.outputTokens),
       },
-      ttftS: summarize(this.ttft.values()),
-      tpotS: summarize(this.tpot.values()),
-      itlS: summarizeWeighted(this.itlValues.values(), this.itlCounts.values()),
-      e2eS: summarize(this.e2e.values()),
-      queueS: summarize(this.queue.values()),
+      ttftS: this.ttft.summary(),
+      tpotS: this.tpot.summary(),
+      itlS: this.itl.summary(),
+      e2eS: this.e2e.summary(),
+      queueS: this.queue.summary(),
       kvPeakUsage: this.kvPeakUsage,
     };
   }
