@@ -8,7 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { resolveDeployment } from '../src/config/deployment.js';
+import { engineOptionsOf, resolveDeployment } from '../src/config/deployment.js';
 import { resolveWorkload } from '../src/config/workload-options.js';
 import { runSimulation } from '../src/core/engine/run-simulation.js';
 import { MetricsCollector } from '../src/core/metrics/metrics-collector.js';
@@ -35,10 +35,7 @@ function runOnce(requests: number, rate: number): RunFigures {
   const collector = new MetricsCollector();
   const start = performance.now();
   const result = runSimulation({
-    config: deployment.engineConfig,
-    scheduler: deployment.scheduler,
-    costModel: deployment.costModel,
-    observer: collector,
+    ...engineOptionsOf(deployment, collector),
     workload: workload.requests,
   });
   collector.finish(result.endS);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.js';
 import { HardwareNotFoundError, InvalidCatalogFileError } from '../errors.js';
 import {
   hardwareFileSchema,
@@ -35,16 +36,6 @@ const REQUIRED_DEVICES = [
   'MI300X',
   'RTXPRO6000',
 ] as const;
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 const temporaryDirectory = mkdtempSync(join(tmpdir(), 'llmsim-hardware-'));
 afterAll(() => rmSync(temporaryDirectory, { recursive: true, force: true }));

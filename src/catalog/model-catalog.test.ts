@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.js';
 import { countParameters } from '../core/perf/model-spec.js';
 import { InvalidCatalogFileError, ModelNotFoundError } from '../errors.js';
 import { listModels, resolveModel } from './model-catalog.js';
@@ -39,16 +40,6 @@ const REQUIRED_IDS = [
   'Qwen/Qwen2.5-7B',
   'Qwen/Qwen2.5-72B',
 ] as const;
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function expectWithin(actual: number, expected: number, relativeTolerance: number): void {
   expect(Math.abs(actual - expected) / expected).toBeLessThanOrEqual(relativeTolerance);

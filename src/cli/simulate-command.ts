@@ -6,7 +6,7 @@
 import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
-import { resolveDeployment } from '../config/deployment.js';
+import { engineOptionsOf, resolveDeployment } from '../config/deployment.js';
 import type { EngineOptionsInput } from '../config/engine-options.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
@@ -191,10 +191,7 @@ export function runSimulateCommand(flags: SimulateFlags, io: CliIo): SummaryDocu
   });
   const wallStart = performance.now();
   const result = runSimulation({
-    config: deployment.engineConfig,
-    scheduler: deployment.scheduler,
-    costModel: deployment.costModel,
-    observer: collector,
+    ...engineOptionsOf(deployment, collector),
     workload: workload.requests,
     ...(workload.maxConcurrency !== undefined ? { maxConcurrency: workload.maxConcurrency } : {}),
   });

@@ -5,6 +5,7 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.js';
 import { loadCalibration } from '../catalog/calibration-catalog.js';
 import { activationPeakBytesPerGpu } from '../core/kv-cache/kv-capacity.js';
 import { InsufficientMemoryError, InvalidConfigError } from '../errors.js';
@@ -17,16 +18,6 @@ const LLAMA_8B_PARAMETERS =
   2 * 128_256 * 4096 +
   32 * (4096 * (32 + 2 * 8) * 128 + 32 * 128 * 4096 + 3 * 4096 * 14_336 + 2 * 4096) +
   4096;
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 describe('vLLM batch defaults', () => {
   it('H100 with Llama-3.1-8B-Instruct: 1024 seqs, 8192 tokens, block 16, 0.9, chunked prefill', () => {

@@ -7,7 +7,8 @@
 import { loadCalibration } from '../catalog/calibration-catalog.js';
 import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog.js';
 import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
-import type { EngineConfig } from '../core/engine/engine-types.js';
+import type { EngineOptions } from '../core/engine/engine.js';
+import type { EngineConfig, EngineObserver } from '../core/engine/engine-types.js';
 import { computeKvCapacity, type KvCapacity } from '../core/kv-cache/kv-capacity.js';
 import { AnalyticalCostModel } from '../core/perf/analytical-cost-model.js';
 import type { CostModel, ParallelConfig } from '../core/perf/cost-model.js';
@@ -145,6 +146,16 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
       calibration: calibration.analytical,
     }),
     scheduler: options.enableChunkedPrefill ? new VllmV1Scheduler() : new PrefillFirstScheduler(),
+  };
+}
+
+/** What an engine for this deployment is built from, with `observer` receiving its events. */
+export function engineOptionsOf(deployment: Deployment, observer: EngineObserver): EngineOptions {
+  return {
+    config: deployment.engineConfig,
+    scheduler: deployment.scheduler,
+    costModel: deployment.costModel,
+    observer,
   };
 }
 

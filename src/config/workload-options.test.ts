@@ -5,6 +5,7 @@
 
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.js';
 import type { WorkloadRequest } from '../core/workload/workload-request.js';
 import {
   FileAccessError,
@@ -15,16 +16,6 @@ import {
 import { parseLengthSpec, resolveWorkload, type WorkloadOptionsInput } from './workload-options.js';
 
 const FIXTURES = fileURLToPath(new URL('../../test/fixtures/traces/', import.meta.url));
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected an error, none was thrown');
-}
 
 function requestsOf(input: WorkloadOptionsInput): WorkloadRequest[] {
   return [...resolveWorkload(input).requests];

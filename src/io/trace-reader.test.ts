@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { thrown } from '../../test/support/thrown.js';
 import { FileAccessError, TraceFormatError, TraceParseError } from '../errors.js';
 import {
   parseTrace,
@@ -22,16 +23,6 @@ function fixturePath(name: string): string {
 
 function parseFixture(name: string) {
   return parseTrace(readFileSync(fixturePath(name), 'utf8'), name);
-}
-
-function thrown(action: () => unknown): Error {
-  try {
-    action();
-  } catch (error) {
-    if (error instanceof Error) return error;
-    throw new Error(`threw a non-Error: ${String(error)}`);
-  }
-  throw new Error('expected an error, none was thrown');
 }
 
 describe('parseTrace: LLMServingSim JSONL', () => {

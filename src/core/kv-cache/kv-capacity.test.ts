@@ -1,31 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { ModelSpec } from '../perf/model-spec.js';
+import { LLAMA_3_1_8B } from '../../../test/support/model-fixtures.js';
 import {
   activationPeakBytesPerGpu,
   computeKvCapacity,
   kvBytesPerTokenPerGpu,
 } from './kv-capacity.js';
 
-const llama8b: ModelSpec = {
-  name: 'llama-3.1-8b',
-  hiddenSize: 4096,
-  numLayers: 32,
-  numAttentionHeads: 32,
-  numKeyValueHeads: 8,
-  headDim: 128,
-  intermediateSize: 14336,
-  vocabSize: 128256,
-  maxPositionEmbeddings: 131072,
-  tieWordEmbeddings: false,
-  attentionBias: false,
-  checkpointDtype: 'bf16',
-};
-
 const GIB = 2 ** 30;
 const bf16 = { weightDtype: 'bf16', activationDtype: 'bf16', kvCacheDtype: 'bf16' } as const;
 
 const options = {
-  model: llama8b,
+  model: LLAMA_3_1_8B,
   precision: bf16,
   parallel: { tp: 1, pp: 1 },
   memoryBytesPerGpu: 80 * GIB,
@@ -38,12 +23,14 @@ const options = {
 
 describe('KV capacity', () => {
   it('counts KV bytes per token as 2 × layers × KV heads × head_dim × dtype bytes', () => {
-    expect(kvBytesPerTokenPerGpu(llama8b, 'bf16', { tp: 1, pp: 1 })).toBe(131072);
-    expect(kvBytesPerTokenPerGpu(llama8b, 'fp8', { tp: 1, pp: 1 })).toBe(65536);
-    expect(kvBytesPerTokenPerGpu(llama8b, 'bf16', { tp: 2, pp: 1 })).toBe(65536);
-    expect(kvBytesPerTokenPerGpu(llama8b, 'bf16', { tp: 1, pp: 2 })).toBe(65536);
+    expect(kvBytesPerTokenPerGpu(LLAMA_3_1_8B, 'bf16', { tp: 1, pp: 1 })).toBe(131072);
+    expect(kvBytesPerTokenPerGpu(LLAMA_3_1_8B, 'fp8', { tp: 1, pp: 1 })).toBe(65536);
+    expect(kvBytesPerTokenPerGpu(LLAMA_3_1_8B, 'bf16', { tp: 2, pp: 1 })).toBe(65536);
+    expect(kvBytesPerTokenPerGpu(LLAMA_3_1_8B, 'bf16', { tp: 1, pp: 2 })).toBe(65536);
     // Past 8-way TP the 8 KV heads are replicated: still one head per GPU.
-    expect(kvBytesPerTokenPerGpu(llama8b, 'bf16', { tp: 16, pp: 1 })).toBe(2 * 32 * 1 * 128 * 2);
+    expect(kvBytesPerTokenPerGpu(LLAMA_3_1_8B, 'bf16', { tp: 16, pp: 1 })).toBe(
+      2 * 32 * 1 * 128 * 2,
+    );
   });
 
   it('estimates the activation peak close to the 1.26 GiB vLLM measured for Llama-3-8B', () => {

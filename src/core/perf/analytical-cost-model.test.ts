@@ -1,25 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { LLAMA_3_1_8B } from '../../../test/support/model-fixtures.js';
 import { type AnalyticalCalibration, AnalyticalCostModel } from './analytical-cost-model.js';
 import { batchShapeOf } from './cost-model.js';
 import type { HardwareSpec } from './hardware-spec.js';
 import type { ModelSpec } from './model-spec.js';
 import type { PrecisionConfig } from './precision.js';
-
-/** Llama-3.1-8B's shape, written out so the hand computations below can be checked. */
-const llama8b: ModelSpec = {
-  name: 'llama-3.1-8b',
-  hiddenSize: 4096,
-  numLayers: 32,
-  numAttentionHeads: 32,
-  numKeyValueHeads: 8,
-  headDim: 128,
-  intermediateSize: 14336,
-  vocabSize: 128256,
-  maxPositionEmbeddings: 131072,
-  tieWordEmbeddings: false,
-  attentionBias: false,
-  checkpointDtype: 'bf16',
-};
 
 /** Round numbers make expected times easy: 1000 TFLOP/s, 1 TB/s, links at 100 GB/s per direction. */
 const roundGpu: HardwareSpec = {
@@ -52,7 +37,7 @@ function model(
   } = {},
 ) {
   return new AnalyticalCostModel({
-    model: overrides.spec ?? llama8b,
+    model: overrides.spec ?? LLAMA_3_1_8B,
     hardware: roundGpu,
     precision: overrides.precision ?? bf16,
     calibration: overrides.calibration ?? unitCalibration,
@@ -114,7 +99,7 @@ describe('AnalyticalCostModel work (hand-computed for Llama-3.1-8B)', () => {
 
   it('streams only the experts a small batch touches in an MoE layer', () => {
     const mixtral: ModelSpec = {
-      ...llama8b,
+      ...LLAMA_3_1_8B,
       vocabSize: 32000,
       moe: {
         numExperts: 8,
