@@ -12,7 +12,7 @@ import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-o
 import { runSimulation } from '../core/engine/run-simulation.js';
 import { MetricsCollector } from '../core/metrics/metrics-collector.js';
 import { ResultFiles } from '../io/result-files.js';
-import { buildSummaryDocument, type SummaryDocument } from '../io/summary-document.js';
+import { buildSummaryDocument, type SummaryDocument } from './summary-document.js';
 import { TRACE_FORMAT_DESCRIPTIONS } from '../io/trace-reader.js';
 import type { CliIo } from './cli-io.js';
 import { formatSummary } from './format-summary.js';
