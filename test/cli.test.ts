@@ -236,6 +236,16 @@ describe('simulate: table and traces', () => {
   it('accepts --request-rate inf', () => {
     expect(run([...SIMULATE_JSON, '--request-rate', 'inf']).exitCode).toBe(0);
   });
+
+  it("accepts vLLM bench's --num-prompts and --max-concurrency as aliases", () => {
+    const aliased = run(['simulate', '--num-prompts', '30', '--max-concurrency', '3', '--json']);
+    const plain = run(['simulate', '--num-requests', '30', '--concurrency', '3', '--json']);
+    expect(aliased.exitCode).toBe(0);
+    const document = JSON.parse(aliased.stdout) as Json;
+    expect(field(document, 'requests.completed')).toBe(30);
+    expect(field(document, 'workload.description')).toContain('concurrency 3');
+    expect(withoutWallTime(document)).toEqual(withoutWallTime(JSON.parse(plain.stdout) as Json));
+  });
 });
 
 describe('simulate: errors are one line on stderr', () => {

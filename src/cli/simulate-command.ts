@@ -5,18 +5,18 @@
 
 import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { engineOptionsOf, resolveDeployment } from '../config/deployment.js';
 import type { EngineOptionsInput } from '../config/engine-options.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
 import { MetricsCollector } from '../core/metrics/metrics-collector.js';
 import { ResultFiles } from '../io/result-files.js';
-import { buildSummaryDocument, type SummaryDocument } from './summary-document.js';
 import { TRACE_FORMAT_DESCRIPTIONS } from '../io/trace-reader.js';
 import type { CliIo } from './cli-io.js';
 import { formatSummary } from './format-summary.js';
 import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
+import { buildSummaryDocument, type SummaryDocument } from './summary-document.js';
 
 /** Flags of `simulate` as commander hands them over. */
 export interface SimulateFlags {
@@ -38,6 +38,8 @@ export interface SimulateFlags {
   readonly requestRate?: number;
   readonly burstiness?: number;
   readonly concurrency?: number;
+  readonly maxConcurrency?: number;
+  readonly numPrompts?: number;
   readonly inputLen?: string;
   readonly outputLen?: string;
   readonly trace?: string;
@@ -91,7 +93,16 @@ export function addEngineFlags(command: Command): Command {
 /** Adds the workload flags. */
 export function addWorkloadFlags(command: Command): Command {
   return command
-    .option('--num-requests <n>', 'synthetic requests to send (default 1000)', parseIntegerFlag)
+    .option(
+      '--num-requests <n>',
+      'requests to send (default 1000); with --trace, the first N',
+      parseIntegerFlag,
+    )
+    .addOption(
+      new Option('--num-prompts <n>', 'alias of --num-requests (vLLM bench)')
+        .argParser(parseIntegerFlag)
+        .hideHelp(),
+    )
     .option(
       '--request-rate <r>',
       'Poisson arrival rate in req/s, or inf (default inf)',
@@ -106,6 +117,11 @@ export function addWorkloadFlags(command: Command): Command {
       '--concurrency <n>',
       'most requests in flight; with rate inf a closed loop',
       parseIntegerFlag,
+    )
+    .addOption(
+      new Option('--max-concurrency <n>', 'alias of --concurrency (vLLM bench)')
+        .argParser(parseIntegerFlag)
+        .hideHelp(),
     )
     .option(
       '--input-len <spec>',
@@ -144,10 +160,10 @@ export function engineOptionsFromFlags(flags: SimulateFlags): EngineOptionsInput
 
 function workloadOptionsFromFlags(flags: SimulateFlags): WorkloadOptionsInput {
   return definedOnly({
-    numRequests: flags.numRequests,
+    numRequests: flags.numRequests ?? flags.numPrompts,
     requestRate: flags.requestRate,
     burstiness: flags.burstiness,
-    concurrency: flags.concurrency,
+    concurrency: flags.concurrency ?? flags.maxConcurrency,
     inputLen: flags.inputLen,
     outputLen: flags.outputLen,
     trace: flags.trace,

@@ -168,14 +168,28 @@ describe('resolveWorkload: ShareGPT lengths', () => {
 describe('resolveWorkload: trace', () => {
   it('replays an LLMServingSim JSONL trace in arrival order', () => {
     const path = `${FIXTURES}llmservingsim.jsonl`;
-    const workload = resolveWorkload({ trace: path, numRequests: 3 });
+    const workload = resolveWorkload({ trace: path });
     expect(workload.trace).toEqual({ path, format: 'llmservingsim-jsonl', skipped: 0 });
-    // The trace decides the count, not --num-requests.
     expect(workload.numRequests).toBe(5);
     const requests = [...workload.requests];
     expect(requests.map((request) => request.id)).toEqual(['r0', 'r1', 'r3', 'r2', 'r4']);
     expect(requests[0]).toEqual({ id: 'r0', arrivalS: 0, inputTokens: 128, outputTokens: 16 });
     expect(workload.description).toContain('llmservingsim-jsonl');
+  });
+
+  it('replays only the first N requests of a trace when --num-requests is given', () => {
+    const workload = resolveWorkload({ trace: `${FIXTURES}llmservingsim.jsonl`, numRequests: 3 });
+    expect(workload.numRequests).toBe(3);
+    expect([...workload.requests].map((request) => request.id)).toEqual(['r0', 'r1', 'r3']);
+    expect(workload.description).toContain('3 of 5 requests');
+  });
+
+  it('refuses synthetic arrival and length settings next to a trace', () => {
+    const error = thrown(() =>
+      resolveWorkload({ trace: `${FIXTURES}llmservingsim.jsonl`, requestRate: 5, inputLen: '100' }),
+    );
+    expect(error).toBeInstanceOf(InvalidConfigError);
+    expect(error.message).toContain('--request-rate, --input-len cannot be combined with --trace');
   });
 
   it('replays an Azure CSV trace and passes concurrency through', () => {

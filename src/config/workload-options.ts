@@ -11,7 +11,7 @@ import { generateSyntheticWorkload } from '../core/workload/synthetic-workload.j
 import type { WorkloadRequest } from '../core/workload/workload-request.js';
 import { InvalidConfigError, InvalidDistributionError } from '../errors.js';
 import { readTrace, type TraceFormat } from '../io/trace-reader.js';
-import { parseWithSchema } from './parse-with-schema.js';
+import { flagName, parseWithSchema } from './parse-with-schema.js';
 
 export const workloadOptionsSchema = z.object({
   numRequests: z.number().int().positive().default(1000),
@@ -98,12 +98,29 @@ export function parseLengthSpec(spec: string, role: 'input' | 'output'): LengthD
 export function resolveWorkload(input: WorkloadOptionsInput): Workload {
   const options = parseWithSchema(workloadOptionsSchema, input, 'flag');
   if (options.trace !== undefined) {
+    // A trace brings its own arrivals and lengths; settings that would silently be ignored are refused.
+    const conflicting = (['requestRate', 'burstiness', 'inputLen', 'outputLen'] as const).filter(
+      (key) => input[key] !== undefined,
+    );
+    if (conflicting.length > 0) {
+      throw new InvalidConfigError(
+        `${conflicting.map(flagName).join(', ')} cannot be combined with --trace (the trace gives ` +
+          'arrival times and lengths); --num-requests replays only the first N requests',
+      );
+    }
     const trace = readTrace(options.trace);
+    const requests =
+      input.numRequests === undefined
+        ? trace.requests
+        : trace.requests.slice(0, options.numRequests);
     return {
-      requests: trace.requests,
+      requests,
       maxConcurrency: options.concurrency,
-      numRequests: trace.requests.length,
-      description: `trace ${options.trace} (${trace.format}, ${trace.requests.length} requests)`,
+      numRequests: requests.length,
+      description:
+        `trace ${options.trace} (${trace.format}, ${requests.length}` +
+        (requests.length < trace.requests.length ? ` of ${trace.requests.length}` : '') +
+        ' requests)',
       trace: { path: options.trace, format: trace.format, skipped: trace.skipped },
     };
   }
