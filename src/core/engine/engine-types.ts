@@ -21,7 +21,8 @@ export interface EngineConfig {
   readonly parallel: ParallelConfig;
 }
 
-export type RequestStatus = 'waiting' | 'running' | 'finished' | 'aborted' | 'rejected';
+/** `pending` until the request's arrival time, then `waiting` or `rejected`. */
+export type RequestStatus = 'pending' | 'waiting' | 'running' | 'finished' | 'aborted' | 'rejected';
 
 /** Why a request was rejected at arrival. */
 export type RejectReason = 'prompt-too-long';

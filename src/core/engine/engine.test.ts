@@ -124,6 +124,16 @@ describe('Engine timeline', () => {
     expect(engine.kvUsedBlocks).toBe(0);
   });
 
+  it('drops a request aborted before its arrival time', () => {
+    const { engine, observer } = makeEngine();
+    const early = engine.submit(request('early', 5, 10, 3));
+    expect(engine.abort(early)).toBe(true);
+    engine.runToCompletion();
+    expect(observer.arrivals).toHaveLength(0);
+    expect(observer.steps).toHaveLength(0);
+    expect(observer.ends.map((entry) => [entry.id, entry.status])).toEqual([['early', 'aborted']]);
+  });
+
   it('preempts the most recently admitted request when decode runs out of blocks', () => {
     // 10 blocks of 4 tokens: two requests of 16 prompt tokens (4 blocks each) fit, but not
     // their growth to 24 tokens each.

@@ -28,7 +28,7 @@ class EngineRequest implements RequestView {
   outputTokens = 0;
   numComputedTokens = 0;
   allocatedBlocks = 0;
-  status: RequestStatus = 'waiting';
+  status: RequestStatus = 'pending';
   firstScheduledS = Number.NaN;
   firstTokenS = Number.NaN;
   lastTokenS = Number.NaN;
@@ -176,14 +176,19 @@ export class Engine {
   /** Ends a request early (a client went away): its KV blocks are freed at once. */
   abort(view: RequestView): boolean {
     const request = view as EngineRequest;
-    if (request.status === 'waiting') {
-      if (!this.waiting.removeFirst((item) => item === request)) return false;
-    } else if (request.status === 'running') {
-      const index = this.running.indexOf(request);
-      if (index >= 0) this.running.splice(index, 1);
-      this.kv.free(request);
-    } else {
-      return false;
+    switch (request.status) {
+      case 'pending':
+        // Not arrived yet: its arrival event will find it aborted and drop it.
+        break;
+      case 'waiting':
+        this.waiting.removeFirst((item) => item === request);
+        break;
+      case 'running':
+        this.running.splice(this.running.indexOf(request), 1);
+        this.kv.free(request);
+        break;
+      default:
+        return false;
     }
     request.status = 'aborted';
     request.finishS = this.nowSeconds;
@@ -246,6 +251,7 @@ export class Engine {
   }
 
   private arrive(request: EngineRequest): void {
+    if (request.status === 'aborted') return;
     const { maxModelLen } = this.config;
     this.observer.requestArrive?.(request, this.nowSeconds);
     // vLLM rejects a prompt that leaves no room for one output token, and stops generation at
@@ -260,6 +266,7 @@ export class Engine {
       request.targetOutputTokens,
       maxModelLen - request.inputTokens,
     );
+    request.status = 'waiting';
     this.waiting.pushBack(request);
   }
 
