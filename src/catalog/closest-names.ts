@@ -34,3 +34,36 @@ export function closestNames(query: string, names: readonly string[], limit = 3)
   scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
   return [...new Set(scored.map((entry) => entry.name))].slice(0, limit);
 }
+
+/** Catalog entries looked up by any of their names, case-insensitively. */
+export class NameIndex<T> {
+  private readonly byName = new Map<string, T>();
+  private readonly names: string[] = [];
+  private readonly canonicalOf: (entry: T) => string;
+
+  constructor(
+    entries: readonly T[],
+    namesOf: (entry: T) => readonly string[],
+    canonicalOf: (entry: T) => string,
+  ) {
+    this.canonicalOf = canonicalOf;
+    for (const entry of entries) {
+      for (const name of namesOf(entry)) {
+        this.byName.set(name.toLowerCase(), entry);
+        this.names.push(name);
+      }
+    }
+  }
+
+  get(name: string): T | undefined {
+    return this.byName.get(name.toLowerCase());
+  }
+
+  /** Canonical names of the entries closest to `query`, without repeats. */
+  suggest(query: string, limit: number): string[] {
+    const canonical = closestNames(query, this.names, limit * 2).map((name) =>
+      this.canonicalOf(this.get(name) as T),
+    );
+    return [...new Set(canonical)].slice(0, limit);
+  }
+}

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { HardwareSpec } from '../core/perf/hardware-spec.js';
 import { HardwareNotFoundError, InvalidCatalogFileError } from '../errors.js';
-import { closestNames } from './closest-names.js';
-import { describeIssues, readJsonFile } from './read-json-file.js';
+import { NameIndex } from './closest-names.js';
+import { describeIssues, looksLikePath, readJsonFile } from './read-json-file.js';
 
 const HARDWARE_DIRECTORY = fileURLToPath(new URL('./hardware/', import.meta.url));
 const GIB = 2 ** 30;
@@ -74,46 +74,35 @@ export function loadHardwareFile(path: string): HardwareEntry {
   return { file: parsed.data, spec: hardwareSpecFromFile(parsed.data), path };
 }
 
-let shippedHardware: readonly HardwareEntry[] | undefined;
+let shippedHardware: NameIndex<HardwareEntry> | undefined;
+let shippedHardwareList: readonly HardwareEntry[] = [];
 
-/** Every shipped hardware entry, sorted by name. */
-export function listHardware(): readonly HardwareEntry[] {
+function hardwareIndex(): NameIndex<HardwareEntry> {
   if (!shippedHardware) {
-    shippedHardware = readdirSync(HARDWARE_DIRECTORY)
+    shippedHardwareList = readdirSync(HARDWARE_DIRECTORY)
       .filter((name) => name.endsWith('.json'))
       .map((name) => loadHardwareFile(`${HARDWARE_DIRECTORY}${name}`))
       .sort((a, b) => a.file.name.localeCompare(b.file.name));
+    shippedHardware = new NameIndex(
+      shippedHardwareList,
+      (entry) => [entry.file.name, ...entry.file.aliases],
+      (entry) => entry.file.name,
+    );
   }
   return shippedHardware;
 }
 
+/** Every shipped hardware entry, sorted by name. */
+export function listHardware(): readonly HardwareEntry[] {
+  hardwareIndex();
+  return shippedHardwareList;
+}
+
 /** Resolves a name, alias or file path; unknown names fail with the closest known ones. */
 export function resolveHardware(nameOrPath: string): HardwareEntry {
-  const wanted = nameOrPath.toLowerCase();
-  const entries = listHardware();
-  const match = entries.find(
-    (entry) =>
-      entry.file.name.toLowerCase() === wanted ||
-      entry.file.aliases.some((alias) => alias.toLowerCase() === wanted),
-  );
+  const index = hardwareIndex();
+  const match = index.get(nameOrPath);
   if (match) return match;
   if (looksLikePath(nameOrPath) || existsSync(nameOrPath)) return loadHardwareFile(nameOrPath);
-  const names = entries.flatMap((entry) => [entry.file.name, ...entry.file.aliases]);
-  const suggestions = closestNames(nameOrPath, names).map((name) => canonicalHardwareName(name));
-  throw new HardwareNotFoundError(nameOrPath, [...new Set(suggestions)]);
-}
-
-function canonicalHardwareName(name: string): string {
-  const lower = name.toLowerCase();
-  const entry = listHardware().find(
-    (candidate) =>
-      candidate.file.name.toLowerCase() === lower ||
-      candidate.file.aliases.some((alias) => alias.toLowerCase() === lower),
-  );
-  return entry ? entry.file.name : name;
-}
-
-/** A value that is meant as a file rather than a catalog name. */
-export function looksLikePath(value: string): boolean {
-  return value.endsWith('.json') || value.startsWith('.') || value.startsWith('/');
+  throw new HardwareNotFoundError(nameOrPath, index.suggest(nameOrPath, 3));
 }

@@ -9,9 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ModelSpec } from '../core/perf/model-spec.js';
 import { InvalidCatalogFileError, ModelNotFoundError } from '../errors.js';
-import { closestNames } from './closest-names.js';
-import { looksLikePath } from './hardware-catalog.js';
-import { describeIssues, readJsonFile } from './read-json-file.js';
+import { NameIndex } from './closest-names.js';
+import { describeIssues, looksLikePath, readJsonFile } from './read-json-file.js';
 
 const MODELS_DIRECTORY = fileURLToPath(new URL('./models/', import.meta.url));
 
@@ -112,6 +111,7 @@ export function loadModelConfig(path: string, name: string): ModelSpec {
 }
 
 let modelIndex: readonly ModelIndexEntry[] | undefined;
+let modelNames: NameIndex<ModelIndexEntry> | undefined;
 
 /** The shipped model index, in file order. */
 export function listModels(): readonly ModelIndexEntry[] {
@@ -125,18 +125,21 @@ export function listModels(): readonly ModelIndexEntry[] {
   return modelIndex;
 }
 
+function modelNameIndex(): NameIndex<ModelIndexEntry> {
+  modelNames ??= new NameIndex(
+    listModels(),
+    (entry) => [entry.id, ...entry.aliases],
+    (entry) => entry.id,
+  );
+  return modelNames;
+}
+
 /**
  * Resolves a Hugging Face id or alias (case-insensitive) or a path to a config.json. Unknown
  * names fail with the closest known names.
  */
 export function resolveModel(nameOrPath: string): ModelEntry {
-  const wanted = nameOrPath.toLowerCase();
-  const entries = listModels();
-  const match = entries.find(
-    (entry) =>
-      entry.id.toLowerCase() === wanted ||
-      entry.aliases.some((alias) => alias.toLowerCase() === wanted),
-  );
+  const match = modelNameIndex().get(nameOrPath);
   if (match) {
     const configPath = `${MODELS_DIRECTORY}${match.config}`;
     return {
@@ -156,17 +159,5 @@ export function resolveModel(nameOrPath: string): ModelEntry {
       source: 'user-supplied config.json',
     };
   }
-  const names = entries.flatMap((entry) => [entry.id, ...entry.aliases]);
-  const suggestions = closestNames(nameOrPath, names, 6).map((name) => canonicalModelId(name));
-  throw new ModelNotFoundError(nameOrPath, [...new Set(suggestions)].slice(0, 4));
-}
-
-function canonicalModelId(name: string): string {
-  const lower = name.toLowerCase();
-  const entry = listModels().find(
-    (candidate) =>
-      candidate.id.toLowerCase() === lower ||
-      candidate.aliases.some((alias) => alias.toLowerCase() === lower),
-  );
-  return entry ? entry.id : name;
+  throw new ModelNotFoundError(nameOrPath, modelNameIndex().suggest(nameOrPath, 4));
 }

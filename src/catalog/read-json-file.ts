@@ -1,5 +1,6 @@
 /**
- * @module Reading a JSON catalog file with errors that name the file.
+ * @module Reading a JSON catalog file with errors that name the file, and telling file paths from
+ * catalog names.
  */
 
 import { readFileSync } from 'node:fs';
@@ -30,4 +31,9 @@ export function describeIssues(
     .slice(0, 3)
     .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
     .join('; ');
+}
+
+/** A value meant as a file rather than a catalog name. */
+export function looksLikePath(value: string): boolean {
+  return value.endsWith('.json') || value.startsWith('.') || value.startsWith('/');
 }
