@@ -7,8 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { MemoryReserve } from '../core/kv-cache/kv-capacity.js';
 import type { AnalyticalCalibration } from '../core/perf/analytical-cost-model.js';
-import { InvalidCatalogFileError } from '../errors.js';
-import { describeIssues, readJsonFile } from './read-json-file.js';
+import { readCatalogFile } from './read-json-file.js';
 
 const CALIBRATION_PATH = fileURLToPath(new URL('./calibration/analytical.json', import.meta.url));
 
@@ -32,11 +31,7 @@ let calibration: Calibration | undefined;
 /** The shipped calibration. */
 export function loadCalibration(): Calibration {
   if (calibration) return calibration;
-  const parsed = calibrationSchema.safeParse(readJsonFile(CALIBRATION_PATH));
-  if (!parsed.success) {
-    throw new InvalidCatalogFileError(CALIBRATION_PATH, describeIssues(parsed.error.issues));
-  }
-  const data = parsed.data;
+  const data = readCatalogFile(CALIBRATION_PATH, calibrationSchema);
   calibration = {
     analytical: {
       computeEfficiency: data.computeEfficiency.value,

@@ -7,9 +7,9 @@ import { existsSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { HardwareSpec } from '../core/perf/hardware-spec.js';
-import { HardwareNotFoundError, InvalidCatalogFileError } from '../errors.js';
+import { HardwareNotFoundError } from '../errors.js';
 import { NameIndex } from './closest-names.js';
-import { describeIssues, looksLikePath, readJsonFile } from './read-json-file.js';
+import { looksLikePath, readCatalogFile } from './read-json-file.js';
 
 const HARDWARE_DIRECTORY = fileURLToPath(new URL('./hardware/', import.meta.url));
 const GIB = 2 ** 30;
@@ -69,9 +69,8 @@ export function hardwareSpecFromFile(file: HardwareFile): HardwareSpec {
 
 /** Reads and validates one hardware file. */
 export function loadHardwareFile(path: string): HardwareEntry {
-  const parsed = hardwareFileSchema.safeParse(readJsonFile(path));
-  if (!parsed.success) throw new InvalidCatalogFileError(path, describeIssues(parsed.error.issues));
-  return { file: parsed.data, spec: hardwareSpecFromFile(parsed.data), path };
+  const file = readCatalogFile(path, hardwareFileSchema);
+  return { file, spec: hardwareSpecFromFile(file), path };
 }
 
 let shippedHardware: NameIndex<HardwareEntry> | undefined;

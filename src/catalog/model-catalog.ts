@@ -8,9 +8,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { ModelSpec } from '../core/perf/model-spec.js';
-import { InvalidCatalogFileError, ModelNotFoundError } from '../errors.js';
+import { ModelNotFoundError } from '../errors.js';
 import { NameIndex } from './closest-names.js';
-import { describeIssues, looksLikePath, readJsonFile } from './read-json-file.js';
+import { looksLikePath, readCatalogFile } from './read-json-file.js';
 
 const MODELS_DIRECTORY = fileURLToPath(new URL('./models/', import.meta.url));
 
@@ -100,14 +100,10 @@ export function modelSpecFromConfig(name: string, config: HuggingFaceConfig): Mo
 
 /** Reads a config.json and validates the fields the simulator needs. */
 export function loadModelConfig(path: string, name: string): ModelSpec {
-  const parsed = huggingFaceConfigSchema.safeParse(readJsonFile(path));
-  if (!parsed.success) {
-    throw new InvalidCatalogFileError(
-      path,
-      `not a usable Hugging Face config.json (${describeIssues(parsed.error.issues)})`,
-    );
-  }
-  return modelSpecFromConfig(name, parsed.data);
+  return modelSpecFromConfig(
+    name,
+    readCatalogFile(path, huggingFaceConfigSchema, 'not a usable Hugging Face config.json'),
+  );
 }
 
 let modelIndex: readonly ModelIndexEntry[] | undefined;
@@ -116,11 +112,7 @@ let modelNames: NameIndex<ModelIndexEntry> | undefined;
 /** The shipped model index, in file order. */
 export function listModels(): readonly ModelIndexEntry[] {
   if (!modelIndex) {
-    const path = `${MODELS_DIRECTORY}index.json`;
-    const parsed = indexSchema.safeParse(readJsonFile(path));
-    if (!parsed.success)
-      throw new InvalidCatalogFileError(path, describeIssues(parsed.error.issues));
-    modelIndex = parsed.data;
+    modelIndex = readCatalogFile(`${MODELS_DIRECTORY}index.json`, indexSchema);
   }
   return modelIndex;
 }

@@ -4,6 +4,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { z } from 'zod';
 import { FileAccessError, InvalidCatalogFileError } from '../errors.js';
 
 /** Parses a JSON file; unreadable files and bad JSON become catalog errors naming the path. */
@@ -24,7 +25,7 @@ export function readJsonFile(path: string): unknown {
 }
 
 /** Formats the first issues of a zod error as `path: message; …`. */
-export function describeIssues(
+function describeIssues(
   issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
 ): string {
   return issues
@@ -36,4 +37,19 @@ export function describeIssues(
 /** A value meant as a file rather than a catalog name. */
 export function looksLikePath(value: string): boolean {
   return value.endsWith('.json') || value.startsWith('.') || value.startsWith('/');
+}
+
+/**
+ * Reads a JSON file and validates it; problems become an `InvalidCatalogFileError` naming the path
+ * and the offending fields, after `what` when given (e.g. `not a usable config.json`).
+ */
+export function readCatalogFile<Schema extends z.ZodType>(
+  path: string,
+  schema: Schema,
+  what?: string,
+): z.output<Schema> {
+  const parsed = schema.safeParse(readJsonFile(path));
+  if (parsed.success) return parsed.data;
+  const issues = describeIssues(parsed.error.issues);
+  throw new InvalidCatalogFileError(path, what === undefined ? issues : `${what} (${issues})`);
 }

@@ -6,8 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import type { LengthDistribution } from '../core/workload/length-distribution.js';
-import { InvalidCatalogFileError } from '../errors.js';
-import { describeIssues, readJsonFile } from './read-json-file.js';
+import { readCatalogFile } from './read-json-file.js';
 
 const SHAREGPT_PATH = fileURLToPath(new URL('./workloads/sharegpt-lengths.json', import.meta.url));
 
@@ -43,11 +42,7 @@ let shareGpt: ShareGptLengths | undefined;
 /** The ShareGPT length marginals. */
 export function loadShareGptLengths(): ShareGptLengths {
   if (shareGpt) return shareGpt;
-  const parsed = shareGptSchema.safeParse(readJsonFile(SHAREGPT_PATH));
-  if (!parsed.success) {
-    throw new InvalidCatalogFileError(SHAREGPT_PATH, describeIssues(parsed.error.issues));
-  }
-  const data = parsed.data;
+  const data = readCatalogFile(SHAREGPT_PATH, shareGptSchema);
   shareGpt = {
     input: {
       kind: 'empirical',
