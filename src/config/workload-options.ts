@@ -131,7 +131,6 @@ export function resolveWorkload(input: WorkloadOptionsInput): Workload {
   if (!Number.isFinite(options.requestRate) && options.burstiness !== 1) {
     throw new InvalidConfigError('--burstiness needs a finite --request-rate');
   }
-  const shareGpt = loadShareGptLengths();
   const rate = Number.isFinite(options.requestRate) ? `${options.requestRate} req/s` : 'rate inf';
   return {
     requests: {
@@ -143,7 +142,9 @@ export function resolveWorkload(input: WorkloadOptionsInput): Workload {
           inputLength,
           outputLength,
           // vLLM's ShareGPT sampling drops pairs whose prompt + output exceed the limit.
-          ...(sharegptInput || sharegptOutput ? { maxTotalTokens: shareGpt.maxTotalTokens } : {}),
+          ...(sharegptInput || sharegptOutput
+            ? { maxTotalTokens: loadShareGptLengths().maxTotalTokens }
+            : {}),
           seed: options.seed,
         }),
     },

@@ -83,12 +83,7 @@ export class Engine {
   private readonly stageFreeS: number[];
   private readonly schedulerState: SchedulerState<EngineRequest>;
   private arrivalSource: Iterator<WorkloadRequest> | undefined;
-  private batchInFormation: {
-    requests: EngineRequest[];
-    epochs: number[];
-    samples: boolean[];
-    shape: BatchShapeBuilder;
-  } = { requests: [], epochs: [], samples: [], shape: new BatchShapeBuilder() };
+  private batchInFormation = emptyBatch();
   private inFlightBatches = 0;
   private stageFreePending = false;
   private nowSeconds = 0;
@@ -314,12 +309,7 @@ export class Engine {
     this.scheduler.schedule(this.schedulerState, this.config);
     const formed = this.batchInFormation;
     if (formed.requests.length === 0) return;
-    this.batchInFormation = {
-      requests: [],
-      epochs: [],
-      samples: [],
-      shape: new BatchShapeBuilder(),
-    };
+    this.batchInFormation = emptyBatch();
     const prediction = this.costModel.predict(formed.shape, this.config.parallel);
     let stageEnd = now + prediction.overheadSeconds;
     for (let stage = 0; stage < pp; stage++) {
@@ -375,6 +365,16 @@ export class Engine {
     this.observer.stepEnd?.(step);
     for (const request of finished) this.observer.requestEnd?.(request, now);
   }
+}
+
+/** A batch being filled by the scheduler. */
+function emptyBatch() {
+  return {
+    requests: [] as EngineRequest[],
+    epochs: [] as number[],
+    samples: [] as boolean[],
+    shape: new BatchShapeBuilder(),
+  };
 }
 
 /** Drops finished requests from the running list in place, keeping the order of the rest. */

@@ -68,16 +68,6 @@ export class BatchShapeBuilder implements BatchShape {
   decodeKvTokens = 0;
   sampledSequences = 0;
 
-  reset(): void {
-    this.prefillTokens = 0;
-    this.prefillSequences = 0;
-    this.prefillAttentionPairs = 0;
-    this.prefillKvTokens = 0;
-    this.decodeSequences = 0;
-    this.decodeKvTokens = 0;
-    this.sampledSequences = 0;
-  }
-
   add(sequence: ScheduledSequence): void {
     const { newTokens, priorTokens } = sequence;
     if (sequence.isDecode) {
@@ -90,11 +80,6 @@ export class BatchShapeBuilder implements BatchShape {
       this.prefillKvTokens += priorTokens + newTokens;
     }
     if (sequence.samples) this.sampledSequences++;
-  }
-
-  /** Total tokens in the step (prefill plus one per decode). */
-  get totalTokens(): number {
-    return this.prefillTokens + this.decodeSequences;
   }
 
   snapshot(): BatchShape {

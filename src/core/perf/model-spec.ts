@@ -53,7 +53,7 @@ export interface ParameterCounts {
 }
 
 /** Parameters of one attention block (QKV + O projections and the QKV bias). */
-export function attentionParameters(model: ModelSpec): number {
+function attentionParameters(model: ModelSpec): number {
   const qkvOut = (model.numAttentionHeads + 2 * model.numKeyValueHeads) * model.headDim;
   const bias = model.attentionBias ? qkvOut : 0;
   return (
