@@ -9,4 +9,4 @@ if (!existsSync(entry)) {
 }
 const { runCli, exitQuietlyOnClosedPipe } = await import(entry.href);
 exitQuietlyOnClosedPipe();
-process.exitCode = runCli(process.argv.slice(2));
+process.exitCode = await runCli(process.argv.slice(2));

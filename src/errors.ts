@@ -1,7 +1,7 @@
 /**
  * @module The error catalogue: every error the product raises on purpose, each with a stable code
  * that callers branch on (never on message text). The CLI prints `message` on one line and exits
- * non-zero; the server (later) maps codes to OpenAI-shaped responses.
+ * non-zero; the server answers with OpenAI-shaped errors of its own (`src/server/api-error.ts`).
  */
 
 export type ErrorCode =
@@ -13,7 +13,8 @@ export type ErrorCode =
   | 'LLMSIM_ERR_INVALID_DISTRIBUTION'
   | 'LLMSIM_ERR_TRACE_FORMAT'
   | 'LLMSIM_ERR_TRACE_PARSE'
-  | 'LLMSIM_ERR_IO';
+  | 'LLMSIM_ERR_IO'
+  | 'LLMSIM_ERR_LISTEN';
 
 /** Base class: an expected failure with a stable code and a one-line, user-facing message. */
 export class LlmServingSimError extends Error {
@@ -97,5 +98,19 @@ export class TraceParseError extends LlmServingSimError {
 export class FileAccessError extends LlmServingSimError {
   constructor(path: string, detail: string, options?: { cause?: unknown }) {
     super('LLMSIM_ERR_IO', `${path}: ${detail}`, options);
+  }
+}
+
+/** The server cannot listen on the address it was given (port in use, no permission, bad host). */
+export class ListenError extends LlmServingSimError {
+  constructor(address: string, cause: NodeJS.ErrnoException) {
+    const reasons: Readonly<Record<string, string>> = {
+      EADDRINUSE: 'the port is already in use; pick another with --port',
+      EACCES: 'permission denied; ports below 1024 need privileges, pick another with --port',
+      EADDRNOTAVAIL: 'the address is not available on this machine; check --host',
+      ENOTFOUND: 'the host name does not resolve; check --host',
+    };
+    const reason = reasons[cause.code ?? ''] ?? cause.message;
+    super('LLMSIM_ERR_LISTEN', `cannot listen on ${address}: ${reason}`, { cause });
   }
 }

@@ -23,7 +23,7 @@ interface CliRun {
   readonly stderr: string;
 }
 
-function run(argv: readonly string[]): CliRun {
+async function run(argv: readonly string[]): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const io: CliIo = {
@@ -34,8 +34,11 @@ function run(argv: readonly string[]): CliRun {
       stderr += text;
     },
     stderrIsTty: false,
+    environment: {},
+    stopSignal: AbortSignal.abort(),
+    logDestination: { write: () => undefined },
   };
-  const exitCode = runCli(argv, io);
+  const exitCode = await runCli(argv, io);
   return { exitCode, stdout, stderr };
 }
 
@@ -87,19 +90,19 @@ describe('simulate --json', () => {
   let first: CliRun;
   let summary: Json;
 
-  beforeAll(() => {
-    first = run(SIMULATE_JSON);
+  beforeAll(async () => {
+    first = await run(SIMULATE_JSON);
     summary = JSON.parse(first.stdout) as Json;
   });
 
-  it('exits 0 and prints exactly one JSON document on stdout, nothing on stderr', () => {
+  it('exits 0 and prints exactly one JSON document on stdout, nothing on stderr', async () => {
     expect(first.exitCode).toBe(0);
     expect(first.stderr).toBe('');
     expect(typeof summary).toBe('object');
     expect(Array.isArray(summary)).toBe(false);
   });
 
-  it('has the contract keys with the run’s values', () => {
+  it('has the contract keys with the run’s values', async () => {
     expect(summary.model).toBe('meta-llama/Llama-3.1-8B-Instruct');
     expect(summary.hardware).toBe('H100');
     expect(summary.tp).toBe(1);
@@ -143,14 +146,14 @@ describe('simulate --json', () => {
     expect(field(summary, 'simulator.steps') as number).toBeGreaterThan(0);
   });
 
-  it('gives identical JSON for the same flags, except the wall time', () => {
-    const second = run(SIMULATE_JSON);
+  it('gives identical JSON for the same flags, except the wall time', async () => {
+    const second = await run(SIMULATE_JSON);
     expect(second.exitCode).toBe(0);
     expect(withoutWallTime(JSON.parse(second.stdout) as Json)).toEqual(withoutWallTime(summary));
   });
 
-  it('gives a different run for a different seed', () => {
-    const other = run([...SIMULATE_JSON, '--seed', '1']);
+  it('gives a different run for a different seed', async () => {
+    const other = await run([...SIMULATE_JSON, '--seed', '1']);
     expect(other.exitCode).toBe(0);
     expect(withoutWallTime(JSON.parse(other.stdout) as Json)).not.toEqual(withoutWallTime(summary));
   });
@@ -160,11 +163,11 @@ describe('simulate --output', () => {
   const directory = join(temporaryDirectory, 'run');
   let result: CliRun;
 
-  beforeAll(() => {
-    result = run([...SIMULATE_JSON, '--output', directory]);
+  beforeAll(async () => {
+    result = await run([...SIMULATE_JSON, '--output', directory]);
   });
 
-  it('writes requests.csv with the header and one row per request', () => {
+  it('writes requests.csv with the header and one row per request', async () => {
     expect(result.exitCode).toBe(0);
     const [header, ...rows] = lines(readFileSync(join(directory, 'requests.csv'), 'utf8'));
     expect(header).toBe(
@@ -187,7 +190,7 @@ describe('simulate --output', () => {
     expect(ids.size).toBe(200);
   });
 
-  it('writes timeseries.csv with the header and one row per simulated second', () => {
+  it('writes timeseries.csv with the header and one row per simulated second', async () => {
     const [header, ...rows] = lines(readFileSync(join(directory, 'timeseries.csv'), 'utf8'));
     expect(header).toBe(
       'second,running,waiting,kv_usage,prompt_tokens_per_s,generation_tokens_per_s',
@@ -205,24 +208,24 @@ describe('simulate --output', () => {
     }
   });
 
-  it('writes summary.json equal to the printed JSON', () => {
+  it('writes summary.json equal to the printed JSON', async () => {
     const written = JSON.parse(readFileSync(join(directory, 'summary.json'), 'utf8')) as Json;
     expect(written).toEqual(JSON.parse(result.stdout) as Json);
   });
 });
 
 describe('simulate: table and traces', () => {
-  it('prints a table with TTFT and the model id without --json', () => {
-    const result = run(['simulate', '--num-requests', '50']);
+  it('prints a table with TTFT and the model id without --json', async () => {
+    const result = await run(['simulate', '--num-requests', '50']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('TTFT');
     expect(result.stdout).toContain('meta-llama/Llama-3.1-8B-Instruct');
     expect(() => JSON.parse(result.stdout)).toThrow();
   });
 
-  it('replays a trace, noting the format on stderr', () => {
+  it('replays a trace, noting the format on stderr', async () => {
     const path = join(TRACE_FIXTURES, 'llmservingsim.jsonl');
-    const result = run(['simulate', '--trace', path, '--json']);
+    const result = await run(['simulate', '--trace', path, '--json']);
     expect(result.exitCode).toBe(0);
     expect(field(JSON.parse(result.stdout) as Json, 'requests.completed')).toBe(5);
     const notes = lines(result.stderr);
@@ -233,13 +236,20 @@ describe('simulate: table and traces', () => {
 
   // Known bug: `--request-rate inf` is documented but rejected (zod 4's z.number() refuses
   // Infinity). Turn into `it` once fixed.
-  it('accepts --request-rate inf', () => {
-    expect(run([...SIMULATE_JSON, '--request-rate', 'inf']).exitCode).toBe(0);
+  it('accepts --request-rate inf', async () => {
+    expect((await run([...SIMULATE_JSON, '--request-rate', 'inf'])).exitCode).toBe(0);
   });
 
-  it("accepts vLLM bench's --num-prompts and --max-concurrency as aliases", () => {
-    const aliased = run(['simulate', '--num-prompts', '30', '--max-concurrency', '3', '--json']);
-    const plain = run(['simulate', '--num-requests', '30', '--concurrency', '3', '--json']);
+  it("accepts vLLM bench's --num-prompts and --max-concurrency as aliases", async () => {
+    const aliased = await run([
+      'simulate',
+      '--num-prompts',
+      '30',
+      '--max-concurrency',
+      '3',
+      '--json',
+    ]);
+    const plain = await run(['simulate', '--num-requests', '30', '--concurrency', '3', '--json']);
     expect(aliased.exitCode).toBe(0);
     const document = JSON.parse(aliased.stdout) as Json;
     expect(field(document, 'requests.completed')).toBe(30);
@@ -249,69 +259,69 @@ describe('simulate: table and traces', () => {
 });
 
 describe('simulate: errors are one line on stderr', () => {
-  it('names the closest models for an unknown model', () => {
-    const line = expectProductError(run(['simulate', '--model', 'llama-3.1-9b']));
+  it('names the closest models for an unknown model', async () => {
+    const line = expectProductError(await run(['simulate', '--model', 'llama-3.1-9b']));
     expect(line).toContain('closest known');
     expect(line).toContain('llama-3.1-9b');
   });
 
-  it('names the closest hardware for an unknown GPU', () => {
-    const line = expectProductError(run(['simulate', '--hardware', 'H10']));
+  it('names the closest hardware for an unknown GPU', async () => {
+    const line = expectProductError(await run(['simulate', '--hardware', 'H10']));
     expect(line).toContain("'H10'");
     expect(line).toContain('H100');
   });
 
-  it('rejects a non-numeric --tp through commander', () => {
-    const result = run(['simulate', '--tp', 'abc']);
+  it('rejects a non-numeric --tp through commander', async () => {
+    const result = await run(['simulate', '--tp', 'abc']);
     const line = expectOneLineFailure(result);
     expect(result.exitCode).toBe(EXIT_USAGE);
     expect(line).toContain('--tp');
     expect(line).toContain('abc');
   });
 
-  it('rejects a bad length spec', () => {
-    const line = expectProductError(run(['simulate', '--input-len', 'uniform:5']));
+  it('rejects a bad length spec', async () => {
+    const line = expectProductError(await run(['simulate', '--input-len', 'uniform:5']));
     expect(line).toContain('uniform:5');
   });
 
-  it('rejects a missing trace file, naming it', () => {
+  it('rejects a missing trace file, naming it', async () => {
     const path = join(temporaryDirectory, 'missing.jsonl');
-    const line = expectProductError(run(['simulate', '--trace', path]));
+    const line = expectProductError(await run(['simulate', '--trace', path]));
     expect(line).toContain(path);
   });
 
-  it('rejects a malformed trace, naming file and line 2', () => {
+  it('rejects a malformed trace, naming file and line 2', async () => {
     const path = join(temporaryDirectory, 'bad.jsonl');
     writeFileSync(
       path,
       '{"input_toks": 16, "output_toks": 4, "arrival_time_ns": 0}\n{"input_toks": 8, oops}\n',
     );
-    const line = expectProductError(run(['simulate', '--trace', path]));
+    const line = expectProductError(await run(['simulate', '--trace', path]));
     expect(line).toContain(`${path}:2:`);
   });
 
-  it('rejects a model that does not fit', () => {
+  it('rejects a model that does not fit', async () => {
     const line = expectProductError(
-      run(['simulate', '--model', 'meta-llama/Llama-3.1-405B', '--num-requests', '5']),
+      await run(['simulate', '--model', 'meta-llama/Llama-3.1-405B', '--num-requests', '5']),
     );
     expect(line).toContain('does not fit');
   });
 
-  it('names the flag of an out-of-range value', () => {
-    const line = expectProductError(run(['simulate', '--gpu-memory-utilization', '1.5']));
+  it('names the flag of an out-of-range value', async () => {
+    const line = expectProductError(await run(['simulate', '--gpu-memory-utilization', '1.5']));
     expect(line).toContain('--gpu-memory-utilization');
   });
 
   // Known issue: commander's "(Did you mean …?)" suggestion goes on a second stderr line.
-  it('keeps a mistyped flag with a suggestion to one line', () => {
-    const result = run(['simulate', '--num-request', '5']);
+  it('keeps a mistyped flag with a suggestion to one line', async () => {
+    const result = await run(['simulate', '--num-request', '5']);
     expect(lines(result.stderr)).toHaveLength(1);
   });
 });
 
 describe('list', () => {
-  it('lists hardware, including H100 and RTXPRO6000', () => {
-    const result = run(['list', 'hardware']);
+  it('lists hardware, including H100 and RTXPRO6000', async () => {
+    const result = await run(['list', 'hardware']);
     expect(result.exitCode).toBe(0);
     expect(result.stderr).toBe('');
     const names = lines(result.stdout).map((line) => line.split(/\s+/)[0]);
@@ -319,16 +329,16 @@ describe('list', () => {
     expect(names).toContain('RTXPRO6000');
   });
 
-  it('lists models, including meta-llama/Llama-3.1-8B-Instruct', () => {
-    const result = run(['list', 'models']);
+  it('lists models, including meta-llama/Llama-3.1-8B-Instruct', async () => {
+    const result = await run(['list', 'models']);
     expect(result.exitCode).toBe(0);
     const ids = lines(result.stdout).map((line) => line.split(/\s+/)[0]);
     expect(ids).toContain('meta-llama/Llama-3.1-8B-Instruct');
     expect(ids).toContain('Qwen/Qwen3-30B-A3B');
   });
 
-  it('fails on anything else', () => {
-    const line = expectProductError(run(['list', 'foo']));
+  it('fails on anything else', async () => {
+    const line = expectProductError(await run(['list', 'foo']));
     expect(line).toContain('foo');
   });
 });
@@ -341,7 +351,7 @@ describe('the real process', () => {
     env: { ...process.env, NO_COLOR: '1' },
   };
 
-  it('runs simulate --json and exits 0 with JSON on stdout', () => {
+  it('runs simulate --json and exits 0 with JSON on stdout', async () => {
     const child = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--num-requests', '50', '--json'],
@@ -353,7 +363,7 @@ describe('the real process', () => {
     expect(field(summary, 'requests.completed')).toBe(50);
   });
 
-  it('exits 2 with a single stderr line on a bad flag', () => {
+  it('exits 2 with a single stderr line on a bad flag', async () => {
     const child = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'src/cli/main.ts', 'simulate', '--no-such-flag'],

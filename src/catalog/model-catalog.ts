@@ -56,6 +56,8 @@ export interface ModelEntry {
   readonly id: string;
   readonly aliases: readonly string[];
   readonly spec: ModelSpec;
+  /** config.json's `model_type` (e.g. `llama`, `qwen3`), when it has one. */
+  readonly modelType: string | undefined;
   readonly configPath: string;
   readonly source: string;
 }
@@ -99,11 +101,16 @@ export function modelSpecFromConfig(name: string, config: HuggingFaceConfig): Mo
 }
 
 /** Reads a config.json and validates the fields the simulator needs. */
-export function loadModelConfig(path: string, name: string): ModelSpec {
-  return modelSpecFromConfig(
-    name,
-    readCatalogFile(path, huggingFaceConfigSchema, 'not a usable Hugging Face config.json'),
+export function loadModelConfig(
+  path: string,
+  name: string,
+): { spec: ModelSpec; modelType: string | undefined } {
+  const config = readCatalogFile(
+    path,
+    huggingFaceConfigSchema,
+    'not a usable Hugging Face config.json',
   );
+  return { spec: modelSpecFromConfig(name, config), modelType: config.model_type };
 }
 
 let modelIndex: readonly ModelIndexEntry[] | undefined;
@@ -137,7 +144,7 @@ export function resolveModel(nameOrPath: string): ModelEntry {
     return {
       id: match.id,
       aliases: match.aliases,
-      spec: loadModelConfig(configPath, match.id),
+      ...loadModelConfig(configPath, match.id),
       configPath,
       source: match.source,
     };
@@ -146,7 +153,7 @@ export function resolveModel(nameOrPath: string): ModelEntry {
     return {
       id: nameOrPath,
       aliases: [],
-      spec: loadModelConfig(nameOrPath, nameOrPath),
+      ...loadModelConfig(nameOrPath, nameOrPath),
       configPath: nameOrPath,
       source: 'user-supplied config.json',
     };

@@ -1,13 +1,16 @@
 /**
- * @module The `llmservingsim` command line: subcommands `simulate` and `list`. Thin: it parses
- * flags, calls the command, prints, and turns expected errors into one line and a non-zero exit.
+ * @module The `llmservingsim` command line: subcommands `serve`, `simulate` and `list`, plus the
+ * original tool's underscore flags. Thin: it parses flags, calls the command, prints, and turns
+ * expected errors into one line and a non-zero exit.
  */
 
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { LlmServingSimError } from '../errors.js';
 import { type CliIo, processIo } from './cli-io.js';
+import { isHistoricalInvocation, translateHistoricalArguments } from './historical-flags.js';
 import { runListCommand } from './list-command.js';
+import { addServeFlags, runServeCommand, type ServeFlags } from './serve-command.js';
 import {
   addEngineFlags,
   addWorkloadFlags,
@@ -32,6 +35,15 @@ function buildProgram(io: CliIo): Command {
         write(`llmservingsim: ${text.trim().split('\n').join(' ').replace(/\s+/g, ' ')}\n`),
     })
     .showSuggestionAfterError(true);
+
+  const serve = program
+    .command('serve')
+    .description(
+      'run the OpenAI-compatible server: requests are timed by the simulated engine in real time',
+    );
+  addEngineFlags(serve, { repeatableModel: true });
+  addServeFlags(serve);
+  serve.action((flags: ServeFlags) => runServeCommand(flags, io));
 
   const simulate = program
     .command('simulate')
@@ -58,10 +70,22 @@ function buildProgram(io: CliIo): Command {
   return program;
 }
 
-/** Runs the CLI on `argv` (without node and script) and returns the exit status. */
-export function runCli(argv: readonly string[], io: CliIo = processIo): number {
+/**
+ * Runs the CLI on `argv` (without node and script) and resolves its exit status (`serve` resolves
+ * when the server has been stopped).
+ */
+export async function runCli(argv: readonly string[], io: CliIo = processIo): Promise<number> {
+  let effectiveArgv = [...argv];
+  if (isHistoricalInvocation(argv)) {
+    const translated = translateHistoricalArguments(argv);
+    if ('error' in translated) {
+      io.stderr(`llmservingsim: error: ${translated.error}\n`);
+      return EXIT_USAGE;
+    }
+    effectiveArgv = translated.argv;
+  }
   try {
-    buildProgram(io).parse([...argv], { from: 'user' });
+    await buildProgram(io).parseAsync(effectiveArgv, { from: 'user' });
     return 0;
   } catch (error) {
     if (error instanceof CommanderError) {
@@ -82,7 +106,7 @@ export function runCli(argv: readonly string[], io: CliIo = processIo): number {
 const script = process.argv[1];
 if (script !== undefined && pathToFileURL(script).href === import.meta.url) {
   exitQuietlyOnClosedPipe();
-  process.exitCode = runCli(process.argv.slice(2));
+  process.exitCode = await runCli(process.argv.slice(2));
 }
 
 /** A reader that closed the pipe early (`… | head`) is not an error of ours. */

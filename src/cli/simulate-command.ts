@@ -48,13 +48,23 @@ export interface SimulateFlags {
   readonly output?: string;
 }
 
-/** Adds the engine flags shared by every command that builds an engine. */
-export function addEngineFlags(command: Command): Command {
+function collectModels(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/**
+ * Adds the engine flags shared by every command that builds an engine. With `repeatableModel`,
+ * `--model` may be given several times (each model gets an instance of its own).
+ */
+export function addEngineFlags(command: Command, options: { repeatableModel?: boolean } = {}) {
+  const modelHelp =
+    'Hugging Face id, alias or path to a config.json (default: meta-llama/Llama-3.1-8B-Instruct)';
+  if (options.repeatableModel === true) {
+    command.option('--model <name>', `${modelHelp}; repeatable`, collectModels);
+  } else {
+    command.option('--model <name>', modelHelp);
+  }
   return command
-    .option(
-      '--model <name>',
-      'Hugging Face id, alias or path to a config.json (default: meta-llama/Llama-3.1-8B-Instruct)',
-    )
     .option('--hardware <name>', 'GPU name/alias or path to a hardware JSON (default: H100)')
     .option('--tp <n>', 'tensor-parallel size', parseIntegerFlag)
     .option('--pp <n>', 'pipeline-parallel size (stages with batches in flight)', parseIntegerFlag)

@@ -1,0 +1,166 @@
+/**
+ * @module The HTTP application: OpenAI routes plus health, status and debug routes, API-key
+ * checks, and one error handler that turns every failure (ours, Fastify's body parser, unknown
+ * routes) into OpenAI's error envelope with the status OpenAI uses.
+ */
+
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import { ApiError, invalidApiKey, invalidRequest } from './api-error.js';
+import type { CompletionSettings } from './completion-handler.js';
+import { ModelDirectory } from './model-directory.js';
+import { RequestTimelines } from './request-timelines.js';
+import { registerChatCompletionsRoute } from './routes/chat-completions-route.js';
+import { registerCompletionsRoute } from './routes/completions-route.js';
+import { registerModelsRoutes } from './routes/models-route.js';
+import { registerServiceRoutes } from './routes/service-routes.js';
+import type { ServedModel } from './served-model.js';
+
+/** Settings of one server. */
+export interface ServerAppOptions extends Omit<CompletionSettings, 'timelines'> {
+  readonly models: readonly ServedModel[];
+  /** Accepted keys for `/v1/*`; empty = no authentication. */
+  readonly apiKeys: readonly string[];
+  /** Largest accepted request body (413 beyond). */
+  readonly maxBodyBytes: number;
+  readonly timeScale: number;
+  /** Recent request timelines kept for `/debug/requests`. */
+  readonly timelineCapacity?: number;
+  readonly logger?: FastifyServerOptions['loggerInstance'];
+  /** Log every request (the original's `--verbose`). */
+  readonly verbose?: boolean;
+}
+
+/** Methods each known path answers to; other methods get 405 with an `allow` header. */
+const ALLOWED_METHODS: readonly [RegExp, string][] = [
+  [/^\/v1\/(chat\/)?completions\/?$/, 'POST'],
+  [/^\/v1\/models(\/.*)?$/, 'GET'],
+  [/^\/(health|status)\/?$/, 'GET'],
+  [/^\/debug\/requests(\/[^/]+)?\/?$/, 'GET'],
+];
+
+/** Fastify's own 4xx errors, by code, as OpenAI-shaped errors. */
+function fromFastifyError(error: { code?: string; statusCode?: number; message: string }) {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError({
+        statusCode: 413,
+        type: 'invalid_request_error',
+        message: 'The request body is too large.',
+        code: 'request_too_large',
+      });
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return invalidRequest('The request body is empty; send a JSON object.');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return invalidRequest(`We could not parse the JSON body of your request. (${error.message})`);
+    default:
+      if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+        return new ApiError({
+          statusCode: error.statusCode,
+          type: 'invalid_request_error',
+          message: error.message,
+        });
+      }
+      return undefined;
+  }
+}
+
+/** Builds the app (not listening yet). */
+export function buildServerApp(options: ServerAppOptions): FastifyInstance {
+  const app = Fastify({
+    bodyLimit: options.maxBodyBytes,
+    logController: new LogController({ disableRequestLogging: options.verbose !== true }),
+    ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
+    // Open streams must not hold a shutdown back: close() ends them.
+    forceCloseConnections: true,
+  });
+  const models = new ModelDirectory(options.models);
+  const timelines = new RequestTimelines(options.timelineCapacity ?? 1000);
+  const settings: CompletionSettings = {
+    outputLength: options.outputLength,
+    responseMode: options.responseMode,
+    seed: options.seed,
+    maxWaiting: options.maxWaiting,
+    timelines,
+  };
+
+  // Clients send JSON under many content types (curl's form default, text/plain): parse them all.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = String(body);
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
+    try {
+      done(null, JSON.parse(text));
+    } catch (error) {
+      done(
+        invalidRequest(
+          `We could not parse the JSON body of your request. (${(error as Error).message})`,
+        ),
+        undefined,
+      );
+    }
+  });
+
+  const keys = new Set(options.apiKeys);
+  if (keys.size > 0) {
+    app.addHook('onRequest', async (request) => {
+      if (!request.url.startsWith('/v1/')) return;
+      const header = request.headers.authorization;
+      const key = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
+      if (key === undefined || !keys.has(key)) throw invalidApiKey(header !== undefined);
+    });
+  }
+
+  app.setErrorHandler(async (error, request, reply) => {
+    const apiError =
+      error instanceof ApiError
+        ? error
+        : fromFastifyError(error as { code?: string; statusCode?: number; message: string });
+    if (apiError === undefined) {
+      request.log.error({ err: error }, 'unexpected error');
+      const internal = new ApiError({
+        statusCode: 500,
+        type: 'server_error',
+        message: 'The server had an error while processing your request.',
+      });
+      return reply.code(500).send(internal.toBody());
+    }
+    if (options.verbose === true) {
+      request.log.info({ status: apiError.statusCode, code: apiError.code }, apiError.message);
+    }
+    return reply.code(apiError.statusCode).headers(apiError.headers).send(apiError.toBody());
+  });
+
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0] ?? '';
+    const allowed = ALLOWED_METHODS.find(([pattern]) => pattern.test(path))?.[1];
+    const error =
+      allowed === undefined
+        ? new ApiError({
+            statusCode: 404,
+            type: 'invalid_request_error',
+            message: `Unknown request URL: ${request.method} ${path}.`,
+            code: 'unknown_url',
+          })
+        : new ApiError({
+            statusCode: 405,
+            type: 'invalid_request_error',
+            message: `Method ${request.method} is not allowed on ${path}; use ${allowed}.`,
+            code: 'method_not_allowed',
+            headers: { allow: allowed },
+          });
+    return reply.code(error.statusCode).headers(error.headers).send(error.toBody());
+  });
+
+  registerChatCompletionsRoute(app, models, settings);
+  registerCompletionsRoute(app, models, settings);
+  registerModelsRoutes(app, models);
+  registerServiceRoutes(app, models, timelines, options.timeScale);
+
+  app.addHook('onClose', async () => {
+    for (const model of models.models) model.engine.close();
+  });
+  return app;
+}

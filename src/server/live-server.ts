@@ -1,0 +1,118 @@
+/**
+ * @module Starting a live server from user settings: one deployment and engine per model, all on
+ * one scaled wall clock, tokenizers loaded before the port opens, then listening.
+ */
+
+import type { FastifyInstance, FastifyServerOptions } from 'fastify';
+import { resolveDeployment } from '../config/deployment.js';
+import type { EngineOptionsInput } from '../config/engine-options.js';
+import { parseLengthSpec } from '../config/workload-options.js';
+import { InvalidConfigError, ListenError } from '../errors.js';
+import { buildServerApp } from './app.js';
+import type { ResponseMode } from './completion-handler.js';
+import { createServedModel, type ServedModel } from './served-model.js';
+import { ScaledWallClock } from './simulation-clock.js';
+
+/** Default body limit: a 128k-token prompt as JSON text or token ids fits many times over. */
+export const DEFAULT_MAX_BODY_BYTES = 32 * 2 ** 20;
+
+/** Everything a live server is started from. */
+export interface LiveServerOptions {
+  /** Engine settings shared by every model (their `model` field is ignored). */
+  readonly engine: Omit<EngineOptionsInput, 'model'>;
+  /** Models to serve, each on its own simulated instance (catalog ids, aliases or paths). */
+  readonly models: readonly string[];
+  /** With one model: its names (the first is reported). With several: one name per model. */
+  readonly servedModelNames?: readonly string[];
+  readonly host: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly apiKeys?: readonly string[];
+  /** Simulated seconds per wall second. */
+  readonly timeScale?: number;
+  readonly seed?: number;
+  readonly maxWaiting?: number;
+  /** Output-length spec as in `simulate --output-len` (default `sharegpt`). */
+  readonly outputLen?: string;
+  readonly responseMode?: ResponseMode;
+  readonly maxBodyBytes?: number;
+  readonly verbose?: boolean;
+  readonly logger?: FastifyServerOptions['loggerInstance'];
+}
+
+/** A listening server. */
+export interface LiveServer {
+  readonly app: FastifyInstance;
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly models: readonly ServedModel[];
+  readonly timeScale: number;
+  close(): Promise<void>;
+}
+
+/** The names each model is served under. */
+function namesPerModel(models: readonly string[], served: readonly string[]): string[][] {
+  if (served.length === 0) return models.map(() => []);
+  if (models.length === 1) return [[...served]];
+  if (served.length !== models.length) {
+    throw new InvalidConfigError(
+      `--served-model-name was given ${served.length} times for ${models.length} models: with ` +
+        'several --model flags, give one name per model, in the same order',
+    );
+  }
+  return served.map((name) => [name]);
+}
+
+/** Builds the models and the app, and listens. */
+export async function startLiveServer(options: LiveServerOptions): Promise<LiveServer> {
+  const timeScale = options.timeScale ?? 1;
+  if (!(timeScale > 0) || !Number.isFinite(timeScale)) {
+    throw new InvalidConfigError(`--time-scale must be a positive number, got ${timeScale}`);
+  }
+  if (options.maxWaiting !== undefined && !(options.maxWaiting >= 0)) {
+    throw new InvalidConfigError('--max-waiting must be a non-negative integer');
+  }
+  const models = options.models.length === 0 ? [undefined] : options.models;
+  const deployments = models.map((model) =>
+    resolveDeployment(model === undefined ? options.engine : { ...options.engine, model }),
+  );
+  const names = namesPerModel(
+    deployments.map((deployment) => deployment.model.id),
+    options.servedModelNames ?? [],
+  );
+  const outputLength = parseLengthSpec(options.outputLen ?? 'sharegpt', 'output');
+  const clock = new ScaledWallClock(timeScale);
+  const served = await Promise.all(
+    deployments.map((deployment, index) =>
+      createServedModel({ deployment, names: names[index] ?? [], clock }),
+    ),
+  );
+  const app = buildServerApp({
+    models: served,
+    apiKeys: options.apiKeys ?? [],
+    maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    timeScale,
+    outputLength,
+    responseMode: options.responseMode ?? 'lorem',
+    seed: options.seed ?? 0,
+    maxWaiting: options.maxWaiting,
+    verbose: options.verbose ?? false,
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+  try {
+    await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await app.close();
+    throw new ListenError(`${options.host}:${options.port}`, error as NodeJS.ErrnoException);
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : options.port;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    app,
+    url: `http://${host}:${port}`,
+    models: served,
+    timeScale,
+    close: () => app.close(),
+  };
+}

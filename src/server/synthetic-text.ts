@@ -1,0 +1,68 @@
+/**
+ * @module The synthetic text of completions: one piece of text per generated token, so a client
+ * that re-tokenizes the answer finds as many tokens as `completion_tokens` says. `lorem` draws
+ * single-token words; `echo` repeats the prompt's own tokens.
+ */
+
+import type { RandomSource } from '../core/workload/random.js';
+
+/** Produces the text pieces of a completion. */
+export interface TextSource {
+  /** `count` pieces, each the text of one token. */
+  pieces(count: number, random: RandomSource): string[];
+  /** A plausible other token, for logprob alternatives. */
+  alternative(random: RandomSource): string;
+}
+
+/** Words that are exactly one token of the served model's tokenizer. */
+export interface SyntheticVocabulary {
+  /** Words with a leading space (`' lorem'`), each one token. */
+  readonly words: readonly string[];
+  /** Capitalised words without a leading space, each one token: how a reply starts. */
+  readonly starters: readonly string[];
+}
+
+function pick<T>(items: readonly T[], random: RandomSource): T {
+  return items[Math.floor(random() * items.length)] as T;
+}
+
+/** Lorem-style prose: a capitalised first word, then words, with a full stop every few words. */
+export function loremText(vocabulary: SyntheticVocabulary): TextSource {
+  if (vocabulary.words.length === 0 || vocabulary.starters.length === 0) {
+    throw new Error('a synthetic vocabulary needs words and starters');
+  }
+  return {
+    pieces(count, random) {
+      const pieces: string[] = [];
+      let untilStop = 6 + Math.floor(random() * 10);
+      for (let index = 0; index < count; index++) {
+        if (index === 0) {
+          pieces.push(pick(vocabulary.starters, random));
+        } else if (untilStop === 0) {
+          pieces.push('.');
+          untilStop = 6 + Math.floor(random() * 10);
+        } else {
+          pieces.push(pick(vocabulary.words, random));
+          untilStop--;
+        }
+      }
+      return pieces;
+    },
+    alternative: (random) => pick(vocabulary.words, random),
+  };
+}
+
+/** The prompt's tokens, repeated as often as needed (lorem when the prompt has none). */
+export function echoText(promptPieces: readonly string[], fallback: TextSource): TextSource {
+  if (promptPieces.length === 0) return fallback;
+  return {
+    pieces(count) {
+      const pieces: string[] = [];
+      for (let index = 0; index < count; index++) {
+        pieces.push(promptPieces[index % promptPieces.length] as string);
+      }
+      return pieces;
+    },
+    alternative: (random) => fallback.alternative(random),
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * @module Live timing at --time-scale 1: what a client observes over a real socket (TTFT and every
+ * inter-token gap) against the simulator's own timeline for the same requests, for one request
+ * and for a small concurrent burst. The tolerance is generous for a busy CI machine; the achieved
+ * error is measured by `npm run bench:live` and reported in docs/PERFORMANCE.md.
+ */
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  absolutePercentile,
+  type SimulatedTimeline,
+  streamChatTimed,
+  timingErrors,
+} from '../src/bench/stream-timing.js';
+import { type LiveServer, startLiveServer } from '../src/server/live-server.js';
+
+/** Per-token error allowed here (ms): scheduling noise on a loaded 2-core runner, not the norm. */
+const GAP_TOLERANCE_MS = 25;
+/** TTFT error allowed (ms): adds request parsing and tokenization to the timer noise. */
+const TTFT_TOLERANCE_MS = 40;
+
+async function timelineOf(server: LiveServer, id: string): Promise<SimulatedTimeline> {
+  const response = await fetch(`${server.url}/debug/requests/${id}`);
+  return (await response.json()) as SimulatedTimeline;
+}
+
+describe('live timing at time scale 1', () => {
+  let server: LiveServer;
+
+  beforeAll(async () => {
+    server = await startLiveServer({
+      engine: { maxModelLen: 8192 },
+      models: [],
+      host: '127.0.0.1',
+      port: 0,
+      timeScale: 1,
+    });
+  });
+  afterAll(async () => {
+    await server.close();
+  });
+
+  it('matches a single request’s TTFT and inter-token gaps', async () => {
+    const observed = await streamChatTimed({
+      url: server.url,
+      body: {
+        messages: [{ role: 'user', content: 'Explain paging. '.repeat(200) }],
+        max_tokens: 40,
+        ignore_eos: true,
+      },
+      timeoutMs: 10_000,
+    });
+    const errors = timingErrors(observed, await timelineOf(server, observed.requestId));
+    expect(observed.tokenMs).toHaveLength(40);
+    // Never earlier than simulated (beyond clock rounding), and not much later.
+    expect(errors.ttftErrorMs).toBeGreaterThan(-1);
+    expect(errors.ttftErrorMs).toBeLessThan(TTFT_TOLERANCE_MS);
+    expect(absolutePercentile(errors.gapErrorsMs, 50)).toBeLessThan(GAP_TOLERANCE_MS);
+    expect(Math.max(...errors.gapErrorsMs.map(Math.abs))).toBeLessThan(GAP_TOLERANCE_MS * 2);
+  });
+
+  it('matches every request of a concurrent burst', async () => {
+    const prompts = [50, 400, 1500, 3000].map((words) => 'token '.repeat(words));
+    const observed = await Promise.all(
+      prompts.map((content, index) =>
+        streamChatTimed({
+          url: server.url,
+          body: {
+            messages: [{ role: 'user', content }],
+            max_tokens: 20 + index * 5,
+            ignore_eos: true,
+          },
+          timeoutMs: 10_000,
+        }),
+      ),
+    );
+    const all: number[] = [];
+    for (const stream of observed) {
+      const errors = timingErrors(stream, await timelineOf(server, stream.requestId));
+      expect(errors.ttftErrorMs).toBeGreaterThan(-1);
+      expect(errors.ttftErrorMs).toBeLessThan(TTFT_TOLERANCE_MS);
+      all.push(...errors.gapErrorsMs);
+    }
+    expect(absolutePercentile(all, 50)).toBeLessThan(GAP_TOLERANCE_MS);
+  });
+});
