@@ -16,6 +16,8 @@ import { type LiveServer, startLiveServer } from '../src/server/live-server.js';
 
 /** Per-token error allowed here (ms): scheduling noise on a loaded 2-core runner, not the norm. */
 const GAP_TOLERANCE_MS = 25;
+/** How early a token may seem to arrive (ms): the two clocks agree to well under this. */
+const EARLY_SLACK_MS = 1;
 /** TTFT error allowed (ms): adds request parsing and tokenization to the timer noise. */
 const TTFT_TOLERANCE_MS = 40;
 
@@ -52,6 +54,9 @@ describe('live timing at time scale 1', () => {
     });
     const errors = timingErrors(observed, await timelineOf(server, observed.requestId));
     expect(observed.tokenMs).toHaveLength(40);
+    // Each token reaches the client after its simulated emission time, and soon after.
+    expect(Math.min(...errors.deliveryLatenessMs)).toBeGreaterThan(-EARLY_SLACK_MS);
+    expect(absolutePercentile(errors.deliveryLatenessMs, 50)).toBeLessThan(GAP_TOLERANCE_MS);
     // Never earlier than simulated (beyond clock rounding), and not much later.
     expect(errors.ttftErrorMs).toBeGreaterThan(-1);
     expect(errors.ttftErrorMs).toBeLessThan(TTFT_TOLERANCE_MS);
@@ -79,6 +84,7 @@ describe('live timing at time scale 1', () => {
       const errors = timingErrors(stream, await timelineOf(server, stream.requestId));
       expect(errors.ttftErrorMs).toBeGreaterThan(-1);
       expect(errors.ttftErrorMs).toBeLessThan(TTFT_TOLERANCE_MS);
+      expect(Math.min(...errors.deliveryLatenessMs)).toBeGreaterThan(-EARLY_SLACK_MS);
       all.push(...errors.gapErrorsMs);
     }
     expect(absolutePercentile(all, 50)).toBeLessThan(GAP_TOLERANCE_MS);

@@ -1,13 +1,16 @@
 /**
  * @module Client-side timing of one streaming chat completion: when the request was sent, when
  * each token chunk arrived, and the comparison with the simulator's own timeline of the same
- * request (from `GET /debug/requests/:id`). The live-timing test and benchmark share it.
+ * request (from `GET /debug/requests/:id`). Times are Unix-epoch milliseconds from
+ * `performance.timeOrigin + performance.now()`, which client and server processes on one machine
+ * share, so each token's delivery can be compared with the wall time its simulated emission maps
+ * to. The live-timing test and benchmark share this module.
  */
 
 import { performance } from 'node:perf_hooks';
 import { percentileOfSorted } from '../core/metrics/percentiles.js';
 
-/** What a client saw of one streamed request; times in ms on `performance.now()`. */
+/** What a client saw of one streamed request; times in epoch ms. */
 export interface ObservedStream {
   readonly requestId: string;
   readonly sentMs: number;
@@ -18,7 +21,17 @@ export interface ObservedStream {
 /** The simulator's timeline of a request as `/debug/requests/:id` returns it. */
 export interface SimulatedTimeline {
   readonly arrival_s: number;
-  readonly choices: readonly { readonly token_times_s: readonly number[] }[];
+  readonly arrival_epoch_ms: number;
+  /** Server wall ms from receiving the request to its engine arrival. */
+  readonly handling_ms: number;
+  readonly choices: readonly {
+    readonly token_times_s: readonly number[];
+    readonly token_epoch_ms: readonly number[];
+  }[];
+}
+
+function epochNowMs(): number {
+  return performance.timeOrigin + performance.now();
 }
 
 /** Sends a streaming chat completion and records when each token chunk arrives. */
@@ -27,7 +40,7 @@ export async function streamChatTimed(options: {
   readonly body: Record<string, unknown>;
   readonly timeoutMs?: number;
 }): Promise<ObservedStream> {
-  const sentMs = performance.now();
+  const sentMs = epochNowMs();
   const response = await fetch(`${options.url}/v1/chat/completions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -42,7 +55,7 @@ export async function streamChatTimed(options: {
   const decoder = new TextDecoder();
   let buffered = '';
   for await (const bytes of response.body) {
-    const arrivedMs = performance.now();
+    const arrivedMs = epochNowMs();
     buffered += decoder.decode(bytes as Uint8Array, { stream: true });
     let boundary = buffered.indexOf('\n\n');
     while (boundary >= 0) {
@@ -60,33 +73,41 @@ export async function streamChatTimed(options: {
   return { requestId, sentMs, tokenMs };
 }
 
-/** Client-observed minus simulated figures of one request, in ms (time scale 1). */
+/** Client-observed minus simulated figures of one request, in ms. */
 export interface TimingErrors {
+  /** Client TTFT (from sending) minus simulated TTFT (from the engine's arrival); time scale 1. */
   readonly ttftErrorMs: number;
-  /** One per inter-token gap. */
+  /** Per token: when the client got it minus when its simulated emission fell on the wall clock. */
+  readonly deliveryLatenessMs: readonly number[];
+  /** Per inter-token gap: observed gap minus simulated gap; time scale 1. */
   readonly gapErrorsMs: readonly number[];
+  /** From sending the request to the engine's arrival stamp (transfer, parsing, tokenizing). */
+  readonly admissionMs: number;
 }
 
-/** Compares what the client saw with what the simulator decided, at a time scale of 1. */
+/** Compares what the client saw with what the simulator decided (gaps and TTFT: time scale 1). */
 export function timingErrors(observed: ObservedStream, timeline: SimulatedTimeline): TimingErrors {
-  const simulatedMs = (timeline.choices[0]?.token_times_s ?? []).map((timeS) => timeS * 1000);
-  if (simulatedMs.length !== observed.tokenMs.length) {
+  const choice = timeline.choices[0];
+  const simulatedS = choice?.token_times_s ?? [];
+  const simulatedEpochMs = choice?.token_epoch_ms ?? [];
+  if (simulatedS.length !== observed.tokenMs.length) {
     throw new Error(
-      `the client saw ${observed.tokenMs.length} tokens, the simulator emitted ${simulatedMs.length}`,
+      `the client saw ${observed.tokenMs.length} tokens, the simulator emitted ${simulatedS.length}`,
     );
   }
-  const arrivalMs = timeline.arrival_s * 1000;
+  const tokenMs = observed.tokenMs;
   const gapErrorsMs: number[] = [];
-  for (let index = 1; index < simulatedMs.length; index++) {
-    const observedGap =
-      (observed.tokenMs[index] as number) - (observed.tokenMs[index - 1] as number);
-    const simulatedGap = (simulatedMs[index] as number) - (simulatedMs[index - 1] as number);
+  for (let index = 1; index < simulatedS.length; index++) {
+    const observedGap = (tokenMs[index] as number) - (tokenMs[index - 1] as number);
+    const simulatedGap = ((simulatedS[index] as number) - (simulatedS[index - 1] as number)) * 1000;
     gapErrorsMs.push(observedGap - simulatedGap);
   }
+  const simulatedTtftMs = ((simulatedS[0] ?? Number.NaN) - timeline.arrival_s) * 1000;
   return {
-    ttftErrorMs:
-      (observed.tokenMs[0] ?? Number.NaN) - observed.sentMs - ((simulatedMs[0] ?? 0) - arrivalMs),
+    ttftErrorMs: (tokenMs[0] ?? Number.NaN) - observed.sentMs - simulatedTtftMs,
+    deliveryLatenessMs: tokenMs.map((time, index) => time - (simulatedEpochMs[index] as number)),
     gapErrorsMs,
+    admissionMs: timeline.arrival_epoch_ms - observed.sentMs,
   };
 }
 

@@ -366,6 +366,13 @@ describe('the server app', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(response.statusCode).toBe(200);
+      const plain = await app.inject({
+        method: 'POST',
+        url: '/v1/completions',
+        payload: '{"prompt":"hi","max_tokens":2}',
+        headers: { 'content-type': 'text/plain' },
+      });
+      expect(plain.json().usage.completion_tokens).toBe(2);
     });
 
     it('400 context_length_exceeded with the window in the message', async () => {

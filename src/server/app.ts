@@ -85,6 +85,7 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
   };
 
   // Clients send JSON under many content types (curl's form default, text/plain): parse them all.
+  app.removeContentTypeParser('text/plain');
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     const text = String(body);
     if (text.trim() === '') {

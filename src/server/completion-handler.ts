@@ -181,6 +181,7 @@ export async function handleCompletion(options: {
       engine: model.engine,
       meta,
       promptTokens: prompts.reduce((sum, prompt) => sum + prompt.promptTokens, 0),
+      handlingMs: reply.elapsedTime,
       choices,
       choicePromptTokens,
       format,

@@ -23,6 +23,8 @@ export interface CompletionSessionOptions {
   readonly meta: ResponseMeta;
   /** Prompt tokens of the whole request (for `usage`): each prompt counted once. */
   readonly promptTokens: number;
+  /** Wall ms since the server received the request (for the timeline). */
+  readonly handlingMs: number;
   readonly choices: readonly PlannedChoice[];
   /** Prompt tokens the engine prefills for each choice (same order as `choices`). */
   readonly choicePromptTokens: readonly number[];
@@ -147,6 +149,7 @@ export function runCompletionSession(
         stream: options.stream,
         arrivalS: views[0]?.arrivalS ?? 0,
         promptTokens,
+        handlingMs: options.handlingMs,
         choices: timelineChoices,
       };
       return timelineRecord;

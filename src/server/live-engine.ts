@@ -5,6 +5,7 @@
  * corresponds to its simulated emission time.
  */
 
+import { performance } from 'node:perf_hooks';
 import type { Deployment } from '../config/deployment.js';
 import { engineOptionsOf } from '../config/deployment.js';
 import { Engine } from '../core/engine/engine.js';
@@ -91,6 +92,11 @@ export class LiveEngine {
     this.catchUp();
     if (this.engine.abort(view)) this.aborted++;
     this.armWakeUp();
+  }
+
+  /** Wall-clock time (Unix epoch, ms) at which simulated time reaches `simS`. */
+  epochMsAt(simS: number): number {
+    return performance.timeOrigin + this.clock.wallMsAt(simS);
   }
 
   /** Requests waiting to be scheduled (the queue `--max-waiting` bounds). */

@@ -22,6 +22,8 @@ export interface RequestTimeline {
   readonly stream: boolean;
   readonly arrivalS: number;
   readonly promptTokens: number;
+  /** Wall ms the server spent on the request before it entered the engine (parse, tokenize). */
+  readonly handlingMs: number;
   readonly choices: readonly ChoiceTimeline[];
 }
 

@@ -62,14 +62,19 @@ function modelStatus(model: ServedModel) {
   };
 }
 
-function timelineBody(timeline: RequestTimeline) {
+/** A timeline as JSON; `*_epoch_ms` say when each simulated instant fell on the wall clock. */
+function timelineBody(timeline: RequestTimeline, models: ModelDirectory) {
   const figures = figuresOf(timeline);
+  const engine = models.find(timeline.model)?.engine;
+  const epochMs = (timeS: number) => (engine === undefined ? null : engine.epochMsAt(timeS));
   return {
     id: timeline.id,
     model: timeline.model,
     stream: timeline.stream,
     arrival_s: timeline.arrivalS,
+    arrival_epoch_ms: epochMs(timeline.arrivalS),
     prompt_tokens: timeline.promptTokens,
+    handling_ms: timeline.handlingMs,
     queue_ms: figures.queueMs,
     ttft_ms: figures.ttftMs,
     tpot_ms: figures.tpotMs,
@@ -83,6 +88,7 @@ function timelineBody(timeline: RequestTimeline) {
       preemptions: choice.preemptions,
       completion_tokens: choice.tokenTimesS.length,
       token_times_s: choice.tokenTimesS,
+      token_epoch_ms: choice.tokenTimesS.map(epochMs),
     })),
   };
 }
@@ -129,7 +135,10 @@ export function registerServiceRoutes(
   app.get('/debug/requests', async (request) => {
     const limit = Number((request.query as { limit?: string }).limit ?? 50);
     const bounded = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 50;
-    return { object: 'list', data: timelines.recent(bounded).map(timelineBody) };
+    return {
+      object: 'list',
+      data: timelines.recent(bounded).map((timeline) => timelineBody(timeline, models)),
+    };
   });
 
   app.get('/debug/requests/:id', async (request) => {
@@ -144,6 +153,6 @@ export function registerServiceRoutes(
         code: 'not_found',
       });
     }
-    return timelineBody(timeline);
+    return timelineBody(timeline, models);
   });
 }
