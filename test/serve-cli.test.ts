@@ -60,9 +60,12 @@ async function startCli(argv: string[], environment: Record<string, string> = {}
   return { running, exited: () => exited, output };
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are read field by field.
+type Json = Record<string, any>;
+
 async function json(url: string, init?: RequestInit) {
   const response = await fetch(url, { ...init, signal: AbortSignal.timeout(10_000) });
-  return { status: response.status, body: (await response.json()) as Record<string, any> };
+  return { status: response.status, body: (await response.json()) as Json };
 }
 
 describe('serve from the command line', () => {

@@ -356,6 +356,14 @@ describe('the server app', () => {
       expectApiError(await completions(app, { prompt: 'x', max_tokens: -1 }), 400, {
         param: 'max_tokens',
       });
+      // A wrong type is described as such, not as a missing field.
+      const mistyped = expectApiError(
+        await chat(app, { messages: [{ role: 'user', content: 'x' }], max_tokens: 'abc' }),
+        400,
+        { param: 'max_tokens' },
+      );
+      expect(mistyped.message).toContain('expected number');
+      expect(mistyped.message).not.toContain('required');
     });
 
     it('parses JSON sent without a JSON content type (curl -d)', async () => {

@@ -10,7 +10,11 @@ import { ApiError } from './api-error.js';
 import { type ChoicePlanOptions, completionBudget, planChoice } from './completion-plan.js';
 import { loremText, type TextSource } from './synthetic-text.js';
 
-const lorem = loremText({ words: [' alpha', ' beta', ' gamma', ' delta'], starters: ['The'] });
+const lorem = loremText({
+  words: [' alpha', ' beta', ' gamma', ' delta'],
+  starters: ['The'],
+  sentenceStarters: [' The'],
+});
 
 /** Pieces `t0`, `t1`, … so stop strings can be placed exactly. */
 const numbered: TextSource = {

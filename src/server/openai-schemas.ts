@@ -102,7 +102,10 @@ export function parseRequestBody<Schema extends z.ZodType>(
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'invalid_type' && issue.input === undefined) return 'Field required';
+  // zod leaves the input off its issues; a missing field reads "… received undefined".
+  if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
+    return 'Field required';
+  }
   if (issue.code === 'invalid_union') return 'Input does not match any of the accepted forms';
   return issue.message;
 }

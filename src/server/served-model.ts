@@ -35,12 +35,15 @@ export async function createServedModel(options: {
   const tokenizer = await loadModelTokenizer(deployment.model.id, deployment.model.modelType);
   const words = singleTokenWords(tokenizer.tokenizer, LOREM_CANDIDATE_WORDS);
   const starters = STARTER_CANDIDATES.filter((word) => tokenizer.encode(word).length === 1);
+  const sentenceStarters = STARTER_CANDIDATES.map((word) => ` ${word}`).filter(
+    (word) => tokenizer.encode(word).length === 1,
+  );
   return {
     names: options.names.length > 0 ? options.names : [deployment.model.id],
     deployment,
     engine: new LiveEngine(deployment, options.clock),
     tokenizer,
-    lorem: loremText({ words, starters }),
+    lorem: loremText({ words, starters, sentenceStarters }),
     createdUnixS: Math.floor(Date.now() / 1000),
   };
 }

@@ -20,27 +20,39 @@ export interface SyntheticVocabulary {
   readonly words: readonly string[];
   /** Capitalised words without a leading space, each one token: how a reply starts. */
   readonly starters: readonly string[];
+  /** Capitalised words with a leading space (`' The'`), each one token: after a full stop. */
+  readonly sentenceStarters: readonly string[];
 }
 
 function pick<T>(items: readonly T[], random: RandomSource): T {
   return items[Math.floor(random() * items.length)] as T;
 }
 
-/** Lorem-style prose: a capitalised first word, then words, with a full stop every few words. */
+/** Lorem-style prose: sentences of 6–15 words, each opened by a capitalised word. */
 export function loremText(vocabulary: SyntheticVocabulary): TextSource {
-  if (vocabulary.words.length === 0 || vocabulary.starters.length === 0) {
+  if (
+    vocabulary.words.length === 0 ||
+    vocabulary.starters.length === 0 ||
+    vocabulary.sentenceStarters.length === 0
+  ) {
     throw new Error('a synthetic vocabulary needs words and starters');
   }
   return {
     pieces(count, random) {
       const pieces: string[] = [];
       let untilStop = 6 + Math.floor(random() * 10);
+      let sentenceOpen = false;
       for (let index = 0; index < count; index++) {
         if (index === 0) {
           pieces.push(pick(vocabulary.starters, random));
         } else if (untilStop === 0) {
           pieces.push('.');
           untilStop = 6 + Math.floor(random() * 10);
+          sentenceOpen = true;
+        } else if (sentenceOpen) {
+          pieces.push(pick(vocabulary.sentenceStarters, random));
+          sentenceOpen = false;
+          untilStop--;
         } else {
           pieces.push(pick(vocabulary.words, random));
           untilStop--;
