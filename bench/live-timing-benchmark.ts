@@ -9,6 +9,7 @@
  */
 
 import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   absolutePercentile,
@@ -59,6 +60,15 @@ function startServer(): Promise<{ child: ChildProcess; url: string }> {
     });
     child.on('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
   });
+}
+
+/** CPU seconds (user + system) the server process has used, on Linux; NaN elsewhere. */
+function serverCpuS(child: ChildProcess): number {
+  const path = `/proc/${child.pid}/stat`;
+  if (!existsSync(path)) return Number.NaN;
+  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
+  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function errorsOf(url: string, streams: readonly ObservedStream[]) {
@@ -122,12 +132,18 @@ try {
   }
   rows('single', await errorsOf(url, sequential));
   for (const size of bursts) {
+    const cpuBeforeS = serverCpuS(child);
     const streams = await Promise.all(
       Array.from({ length: size }, (_, index) =>
         streamChatTimed({ url, body: request(30 + ((index * 97) % 1500)) }),
       ),
     );
+    const cpuS = serverCpuS(child) - cpuBeforeS;
     rows(`burst ${size}`, await errorsOf(url, streams));
+    console.log(
+      `burst ${size}: server CPU ${(cpuS * 1000).toFixed(0)} ms = ` +
+        `${((cpuS * 1e6) / (size * tokens)).toFixed(1)} µs per streamed token (all costs included)`,
+    );
   }
 } finally {
   child.kill('SIGTERM');
