@@ -332,6 +332,30 @@ describe('the server app', () => {
     });
   });
 
+  describe('browsers', () => {
+    it('answers CORS preflights and marks plain and streamed replies for any origin', async () => {
+      const preflight = await app.inject({
+        method: 'OPTIONS',
+        url: '/v1/chat/completions',
+        headers: {
+          origin: 'http://localhost:3000',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(String(preflight.headers['access-control-allow-methods'])).toContain('POST');
+      const body = { messages: [{ role: 'user', content: 'x' }], max_tokens: 2 };
+      const headers = { origin: 'http://localhost:3000' };
+      const plain = await chat(app, body, headers);
+      expect(plain.headers['access-control-allow-origin']).toBe('*');
+      const streamed = await chat(app, { ...body, stream: true }, headers);
+      expect(streamed.headers['access-control-allow-origin']).toBe('*');
+      expect(streamed.headers['content-type']).toMatch(/^text\/event-stream/);
+    });
+  });
+
   describe('errors', () => {
     it('400 for invalid JSON, a non-object body and missing or mistyped fields', async () => {
       const broken = await app.inject({

@@ -4,6 +4,7 @@
  * routes) into OpenAI's error envelope with the status OpenAI uses.
  */
 
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import { ApiError, invalidApiKey, invalidRequest } from './api-error.js';
 import type { CompletionSettings } from './completion-handler.js';
@@ -74,6 +75,8 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     // Open streams must not hold a shutdown back: close() ends them.
     forceCloseConnections: true,
   });
+  // Browser apps call the API from other origins; vLLM allows every origin by default too.
+  void app.register(cors, { origin: '*', methods: ['GET', 'POST', 'OPTIONS'] });
   const models = new ModelDirectory(options.models);
   const timelines = new RequestTimelines(options.timelineCapacity ?? 1000);
   const settings: CompletionSettings = {

@@ -189,6 +189,7 @@ export async function handleCompletion(options: {
       stream: fields.stream,
       includeUsage: fields.includeUsage,
       continuousUsage: fields.continuousUsage,
+      replyHeaders: reply.getHeaders(),
     },
     reply.raw,
   );

@@ -34,6 +34,8 @@ export interface CompletionSessionOptions {
   readonly includeUsage: boolean;
   /** vLLM's `continuous_usage_stats`: usage on every chunk. */
   readonly continuousUsage: boolean;
+  /** Headers already set on the reply (CORS), sent with a stream's own headers. */
+  readonly replyHeaders: Readonly<Record<string, string | number | string[] | undefined>>;
 }
 
 /** A finished non-streaming completion: body and timing headers. */
@@ -104,7 +106,7 @@ export function runCompletionSession(
     raw.on('close', onClose);
 
     if (options.stream) {
-      raw.writeHead(200, { ...SSE_HEADERS, 'x-request-id': meta.id });
+      raw.writeHead(200, { ...options.replyHeaders, ...SSE_HEADERS, 'x-request-id': meta.id });
       raw.flushHeaders();
     }
 
