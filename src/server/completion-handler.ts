@@ -54,34 +54,50 @@ export interface CompletionFields {
   readonly promptParam: string;
 }
 
-/** Normalises `stop` (string | string[] | null) to a list. */
-export function stopList(stop: string | readonly string[] | null | undefined): string[] {
-  if (stop === undefined || stop === null) return [];
-  return typeof stop === 'string' ? [stop] : [...stop];
-}
-
-/** Checks the stream flags: `stream_options` only with `stream: true`, as OpenAI requires. */
-export function streamFlags(
-  stream: boolean | null | undefined,
-  streamOptions:
+/** Body fields both endpoints read the same way (`null` = unset). */
+export interface SharedRequestFields {
+  readonly n?: number | null | undefined;
+  readonly stop?: string | readonly string[] | null | undefined;
+  readonly seed?: number | null | undefined;
+  readonly ignore_eos?: boolean | null | undefined;
+  readonly min_tokens?: number | null | undefined;
+  readonly stream?: boolean | null | undefined;
+  readonly stream_options?:
     | {
         include_usage?: boolean | null | undefined;
         continuous_usage_stats?: boolean | null | undefined;
       }
     | null
-    | undefined,
-): { stream: boolean; includeUsage: boolean; continuousUsage: boolean } {
-  const streaming = stream === true;
+    | undefined;
+  readonly echo?: boolean | null | undefined;
+}
+
+/**
+ * The shared fields, normalised. Throws a 400 for `stream_options` without `stream: true`, as
+ * OpenAI does.
+ */
+export function sharedFields(
+  body: SharedRequestFields,
+): Omit<CompletionFields, 'maxTokens' | 'maxTokensParam' | 'topLogprobs' | 'promptParam'> {
+  const streaming = body.stream === true;
+  const streamOptions = body.stream_options;
   if (!streaming && streamOptions !== undefined && streamOptions !== null) {
     throw invalidRequest(
       'The stream_options parameter is only allowed when stream is enabled.',
       'stream_options',
     );
   }
+  const { stop } = body;
   return {
+    n: body.n ?? 1,
+    stop: stop === undefined || stop === null ? [] : typeof stop === 'string' ? [stop] : [...stop],
+    seed: body.seed ?? undefined,
+    ignoreEos: body.ignore_eos === true,
+    minTokens: body.min_tokens ?? 0,
     stream: streaming,
     includeUsage: streamOptions?.include_usage === true,
     continuousUsage: streamOptions?.continuous_usage_stats === true,
+    echo: body.echo === true,
   };
 }
 

@@ -43,6 +43,16 @@ export interface WireFormat {
   response(meta: ResponseMeta, choices: readonly PlannedChoice[], usage: Usage): object;
 }
 
+/** The fields that open every response and chunk. */
+function envelope(meta: ResponseMeta, object: string) {
+  return { id: meta.id, object, created: meta.created, model: meta.model };
+}
+
+/** The closing usage chunk of a stream: no choices. */
+function usageChunkOf(meta: ResponseMeta, object: string, usage: Usage) {
+  return { ...envelope(meta, object), choices: [], usage };
+}
+
 function utf8Bytes(text: string): number[] {
   return [...Buffer.from(text, 'utf8')];
 }
@@ -66,10 +76,7 @@ export const chatWireFormat: WireFormat = {
   tokenChunks(meta, choice, tokenIndex) {
     const echo = choice.echo;
     const chunk = (delta: object, last: boolean, logprobs: object | null) => ({
-      id: meta.id,
-      object: 'chat.completion.chunk',
-      created: meta.created,
-      model: meta.model,
+      ...envelope(meta, 'chat.completion.chunk'),
       choices: [
         {
           index: choice.index,
@@ -89,22 +96,10 @@ export const chatWireFormat: WireFormat = {
       ? [chunk({ role: 'assistant', content: '' }, false, null), content]
       : [content];
   },
-  usageChunk(meta, usage) {
-    return {
-      id: meta.id,
-      object: 'chat.completion.chunk',
-      created: meta.created,
-      model: meta.model,
-      choices: [],
-      usage,
-    };
-  },
+  usageChunk: (meta, usage) => usageChunkOf(meta, 'chat.completion.chunk', usage),
   response(meta, choices, usage) {
     return {
-      id: meta.id,
-      object: 'chat.completion',
-      created: meta.created,
-      model: meta.model,
+      ...envelope(meta, 'chat.completion'),
       choices: choices.map((choice) => ({
         index: choice.index,
         message: {
@@ -155,10 +150,7 @@ export const textWireFormat: WireFormat = {
     }
     return [
       {
-        id: meta.id,
-        object: 'text_completion',
-        created: meta.created,
-        model: meta.model,
+        ...envelope(meta, 'text_completion'),
         choices: [
           {
             index: choice.index,
@@ -171,22 +163,10 @@ export const textWireFormat: WireFormat = {
       },
     ];
   },
-  usageChunk(meta, usage) {
-    return {
-      id: meta.id,
-      object: 'text_completion',
-      created: meta.created,
-      model: meta.model,
-      choices: [],
-      usage,
-    };
-  },
+  usageChunk: (meta, usage) => usageChunkOf(meta, 'text_completion', usage),
   response(meta, choices, usage) {
     return {
-      id: meta.id,
-      object: 'text_completion',
-      created: meta.created,
-      model: meta.model,
+      ...envelope(meta, 'text_completion'),
       choices: choices.map((choice) => ({
         index: choice.index,
         text: choice.echo + choice.pieces.join(''),

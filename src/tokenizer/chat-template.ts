@@ -61,28 +61,25 @@ function renderLlama31(messages: readonly ChatMessageText[]): string {
     if (message.role === 'tool' || message.role === 'ipython') {
       parts.push('<|start_header_id|>ipython<|end_header_id|>\n\n', message.content, '<|eot_id|>');
     } else {
-      parts.push(
-        `<|start_header_id|>${message.role}<|end_header_id|>\n\n`,
-        strip(message.content),
-        '<|eot_id|>',
-      );
+      parts.push(llama3Turn(message));
     }
   }
-  parts.push('<|start_header_id|>assistant<|end_header_id|>\n\n');
+  parts.push(LLAMA3_GENERATION_PROMPT);
   return parts.join('');
+}
+
+const LLAMA3_GENERATION_PROMPT = '<|start_header_id|>assistant<|end_header_id|>\n\n';
+
+/** One message of the Llama 3 templates: role header, trimmed content, end of turn. */
+function llama3Turn(message: ChatMessageText): string {
+  return `<|start_header_id|>${message.role}<|end_header_id|>\n\n${strip(message.content)}<|eot_id|>`;
 }
 
 /** Meta-Llama-3 Instruct: BOS before the first message, every role as its own header. */
 function renderLlama3(messages: readonly ChatMessageText[]): string {
   const parts: string[] = messages.length > 0 ? ['<|begin_of_text|>'] : [];
-  for (const message of messages) {
-    parts.push(
-      `<|start_header_id|>${message.role}<|end_header_id|>\n\n`,
-      strip(message.content),
-      '<|eot_id|>',
-    );
-  }
-  parts.push('<|start_header_id|>assistant<|end_header_id|>\n\n');
+  for (const message of messages) parts.push(llama3Turn(message));
+  parts.push(LLAMA3_GENERATION_PROMPT);
   return parts.join('');
 }
 

@@ -5,12 +5,7 @@
 
 import type { FastifyInstance } from 'fastify';
 import { invalidRequest } from '../api-error.js';
-import {
-  type CompletionSettings,
-  handleCompletion,
-  stopList,
-  streamFlags,
-} from '../completion-handler.js';
+import { type CompletionSettings, handleCompletion, sharedFields } from '../completion-handler.js';
 import type { ModelDirectory } from '../model-directory.js';
 import {
   type ChatMessage,
@@ -59,13 +54,7 @@ export function registerChatCompletionsRoute(
       fields: {
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
         maxTokensParam,
-        n: body.n ?? 1,
-        stop: stopList(body.stop),
-        seed: body.seed ?? undefined,
-        ignoreEos: body.ignore_eos === true,
-        minTokens: body.min_tokens ?? 0,
-        ...streamFlags(body.stream, body.stream_options),
-        echo: body.echo === true,
+        ...sharedFields(body),
         topLogprobs: body.logprobs === true ? (body.top_logprobs ?? 0) : undefined,
         promptParam: 'messages',
       },

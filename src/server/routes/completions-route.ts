@@ -9,8 +9,7 @@ import {
   type CompletionSettings,
   type CountedPrompt,
   handleCompletion,
-  stopList,
-  streamFlags,
+  sharedFields,
 } from '../completion-handler.js';
 import type { ModelDirectory } from '../model-directory.js';
 import {
@@ -61,13 +60,7 @@ export function registerCompletionsRoute(
       fields: {
         maxTokens: body.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS,
         maxTokensParam: 'max_tokens',
-        n: body.n ?? 1,
-        stop: stopList(body.stop),
-        seed: body.seed ?? undefined,
-        ignoreEos: body.ignore_eos === true,
-        minTokens: body.min_tokens ?? 0,
-        ...streamFlags(body.stream, body.stream_options),
-        echo: body.echo === true,
+        ...sharedFields(body),
         // Completions logprobs=k returns the chosen token plus k alternatives at most.
         topLogprobs: logprobs === undefined ? undefined : logprobs + 1,
         promptParam: 'prompt',
