@@ -4,8 +4,8 @@
  */
 
 import { describe, expect, it } from 'vitest';
+import type { ChatMessageText } from './chat-template.js';
 import { renderChatPrompt } from './chat-template.js';
-import type { ChatMessageText } from './model-tokenizer.js';
 
 const USER_ONLY: readonly ChatMessageText[] = [{ role: 'user', content: ' Hello world ' }];
 

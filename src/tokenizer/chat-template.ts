@@ -5,7 +5,11 @@
  * adding BOS), so counting it with the right special-token set reproduces `prompt_tokens`.
  */
 
-import type { ChatMessageText } from './model-tokenizer.js';
+/** One chat message with plain-text content (content parts already joined by the caller). */
+export interface ChatMessageText {
+  readonly role: string;
+  readonly content: string;
+}
 
 /** The chat template families modelled here. */
 export type ChatTemplateName =

@@ -4,16 +4,12 @@
  * BOS rule for completions and the chat template for chat completions.
  */
 
-import { type ChatTemplateName, renderChatPrompt } from './chat-template.js';
+import { type ChatMessageText, type ChatTemplateName, renderChatPrompt } from './chat-template.js';
 import { type ModelFamily, type ModelFamilyName, resolveModelFamily } from './model-family.js';
 import { SpecialTokenCounter } from './special-tokens.js';
 import { loadTokenizer, type Tokenizer } from './tokenizer.js';
 
-/** One chat message with plain-text content (content parts already joined by the caller). */
-export interface ChatMessageText {
-  readonly role: string;
-  readonly content: string;
-}
+export type { ChatMessageText } from './chat-template.js';
 
 /** Token counting and encoding for one served model. */
 export interface ModelTokenizer {
