@@ -34,7 +34,13 @@ function buildProgram(io: CliIo): Command {
       outputError: (text, write) =>
         write(`llmservingsim: ${text.trim().split('\n').join(' ').replace(/\s+/g, ' ')}\n`),
     })
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      '\nThe original command line works too: llmservingsim --idle_mode --http_host H ' +
+        '--http_port P --model_name M --hardware HW --npu_num N --npu_mem GB --verbose ' +
+        '(--idle_mode = serve; without it, simulate).\n',
+    );
 
   const serve = program
     .command('serve')

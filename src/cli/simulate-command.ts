@@ -60,7 +60,11 @@ export function addEngineFlags(command: Command, options: { repeatableModel?: bo
   const modelHelp =
     'Hugging Face id, alias or path to a config.json (default: meta-llama/Llama-3.1-8B-Instruct)';
   if (options.repeatableModel === true) {
-    command.option('--model <name>', `${modelHelp}; repeatable`, collectModels);
+    command.option(
+      '--model <name>',
+      `${modelHelp}; repeatable; env LLMSERVINGSIM_MODEL`,
+      collectModels,
+    );
   } else {
     command.option('--model <name>', modelHelp);
   }

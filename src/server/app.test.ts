@@ -390,6 +390,23 @@ describe('the server app', () => {
       expect(mistyped.message).not.toContain('required');
     });
 
+    it('400 for token ids outside the vocabulary and for a prompt with no tokens', async () => {
+      expectApiError(await completions(app, { prompt: [1, 128256] }), 400, {
+        param: 'prompt[1]',
+      });
+      expectApiError(await completions(app, { prompt: [[5], [6, 7, 999999]] }), 400, {
+        param: 'prompt[1][2]',
+      });
+      // Llama adds BOS, so an empty text prompt still has one token; Qwen adds none.
+      expect((await completions(app, { prompt: '', max_tokens: 1 })).statusCode).toBe(200);
+      const qwen = await buildServedApp({ engine: { model: 'Qwen/Qwen3-8B', maxModelLen: 8192 } });
+      try {
+        expectApiError(await completions(qwen.app, { prompt: '' }), 400, { param: 'prompt' });
+      } finally {
+        await qwen.app.close();
+      }
+    });
+
     it('parses JSON sent without a JSON content type (curl -d)', async () => {
       const response = await app.inject({
         method: 'POST',

@@ -5,6 +5,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import { invalidRequest } from '../api-error.js';
 import {
   type CompletionSettings,
   type CountedPrompt,
@@ -23,24 +24,43 @@ import { textWireFormat } from '../wire-format.js';
 /** vLLM's (and OpenAI's) default `max_tokens` for `/v1/completions`. */
 export const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
 
-function countPrompts(model: ServedModel, prompt: CompletionRequest['prompt']): CountedPrompt[] {
-  if (typeof prompt === 'string') {
-    return [{ promptTokens: model.tokenizer.countCompletionPrompt(prompt), text: prompt }];
+/** Text of a token-id prompt, for echo; ids the bundled tokenizer cannot decode give ''. */
+function decodeSafely(model: ServedModel, tokenIds: readonly number[]): string {
+  try {
+    return model.tokenizer.decode(tokenIds);
+  } catch {
+    return '';
   }
-  if (prompt.length > 0 && prompt.every((item) => typeof item === 'string')) {
-    return (prompt as string[]).map((text) => ({
-      promptTokens: model.tokenizer.countCompletionPrompt(text),
-      text,
-    }));
+}
+
+/** A token-id prompt, checked against the model's vocabulary as vLLM checks it. */
+function tokenIdPrompt(model: ServedModel, tokenIds: readonly number[], param: string) {
+  const { vocabSize } = model.deployment.model.spec;
+  const outside = tokenIds.findIndex((tokenId) => tokenId >= vocabSize);
+  if (outside >= 0) {
+    throw invalidRequest(
+      `Token id ${tokenIds[outside]} is out of vocabulary (the model has ${vocabSize} tokens).`,
+      `${param}[${outside}]`,
+    );
+  }
+  return { promptTokens: tokenIds.length, text: decodeSafely(model, tokenIds) };
+}
+
+function textPrompt(model: ServedModel, text: string, param: string): CountedPrompt {
+  const promptTokens = model.tokenizer.countCompletionPrompt(text);
+  if (promptTokens === 0) throw invalidRequest('The prompt is empty.', param);
+  return { promptTokens, text };
+}
+
+function countPrompts(model: ServedModel, prompt: CompletionRequest['prompt']): CountedPrompt[] {
+  if (typeof prompt === 'string') return [textPrompt(model, prompt, 'prompt')];
+  if (prompt.every((item) => typeof item === 'string')) {
+    return prompt.map((text, index) => textPrompt(model, text, `prompt[${index}]`));
   }
   if (prompt.every((item) => typeof item === 'number')) {
-    const tokenIds = prompt as number[];
-    return [{ promptTokens: tokenIds.length, text: model.tokenizer.decode(tokenIds) }];
+    return [tokenIdPrompt(model, prompt, 'prompt')];
   }
-  return (prompt as number[][]).map((tokenIds) => ({
-    promptTokens: tokenIds.length,
-    text: model.tokenizer.decode(tokenIds),
-  }));
+  return prompt.map((tokenIds, index) => tokenIdPrompt(model, tokenIds, `prompt[${index}]`));
 }
 
 export function registerCompletionsRoute(
