@@ -68,7 +68,17 @@ export function figuresOf(timeline: RequestTimeline): TimelineFigures {
   };
 }
 
-/** The most recent `capacity` timelines, by response id. */
+/** Token times kept over all stored timelines (8 bytes each: 16 MB). */
+const TOKEN_TIME_BUDGET = 2_000_000;
+
+function tokenTimesOf(timeline: RequestTimeline): number {
+  return timeline.choices.reduce((sum, choice) => sum + choice.tokenTimesS.length, 0);
+}
+
+/**
+ * The most recent `capacity` timelines, by response id; fewer when long generations would keep
+ * more than `TOKEN_TIME_BUDGET` token times.
+ */
 export class RequestTimelines {
   readonly capacity: number;
   private readonly timelines = new Map<string, RequestTimeline>();
@@ -79,9 +89,13 @@ export class RequestTimelines {
 
   add(timeline: RequestTimeline): void {
     this.timelines.set(timeline.id, timeline);
-    if (this.timelines.size > this.capacity) {
-      const oldest = this.timelines.keys().next();
-      if (!oldest.done) this.timelines.delete(oldest.value);
+    let tokenTimes = 0;
+    for (const stored of this.timelines.values()) tokenTimes += tokenTimesOf(stored);
+    for (const [id, oldest] of this.timelines) {
+      if (this.timelines.size <= this.capacity && tokenTimes <= TOKEN_TIME_BUDGET) break;
+      if (id === timeline.id) break;
+      this.timelines.delete(id);
+      tokenTimes -= tokenTimesOf(oldest);
     }
   }
 
