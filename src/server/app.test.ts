@@ -546,3 +546,68 @@ describe('the echo response mode', () => {
     }
   });
 });
+
+describe('arbitrary request bodies', () => {
+  it('never get a 5xx: every answer is a completion or an OpenAI-shaped 4xx', async () => {
+    const { default: fc } = await import('fast-check');
+    const { app } = await buildServedApp({ timeScale: 100_000 });
+    const field = fc.oneof(
+      fc.constantFrom(
+        'model',
+        'messages',
+        'prompt',
+        'max_tokens',
+        'max_completion_tokens',
+        'n',
+        'stop',
+        'seed',
+        'ignore_eos',
+        'min_tokens',
+        'stream',
+        'stream_options',
+        'echo',
+        'logprobs',
+        'top_logprobs',
+        'temperature',
+      ),
+      fc.string({ maxLength: 8 }),
+    );
+    const value = fc.oneof(
+      fc.jsonValue({ maxDepth: 3 }),
+      fc.integer({ min: -5, max: 300 }),
+      fc.constant([{ role: 'user', content: 'hi' }]),
+      fc.constant([[1, 2, 3]]),
+    );
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.constantFrom('/v1/chat/completions', '/v1/completions'),
+          fc.dictionary(field, value, { maxKeys: 5 }),
+          async (url, mutation) => {
+            const base =
+              url === '/v1/completions'
+                ? { prompt: 'hello', max_tokens: 4 }
+                : { messages: [{ role: 'user', content: 'hello' }], max_tokens: 4 };
+            const response = await app.inject({
+              method: 'POST',
+              url,
+              payload: { ...base, ...mutation },
+            });
+            expect(response.statusCode).toBeLessThan(500);
+            if (response.statusCode >= 400) {
+              expect(Object.keys(response.json().error).sort()).toEqual([
+                'code',
+                'message',
+                'param',
+                'type',
+              ]);
+            }
+          },
+        ),
+        { numRuns: 300, seed: 7 },
+      );
+    } finally {
+      await app.close();
+    }
+  });
+});
