@@ -101,11 +101,9 @@ export function sharedFields(
   };
 }
 
-let responseNumber = 0;
-
-function responseId(prefix: string): string {
-  responseNumber = (responseNumber + 1) % Number.MAX_SAFE_INTEGER;
-  return `${prefix}${Date.now().toString(36)}${responseNumber.toString(36).padStart(6, '0')}`;
+/** A response id: unique within a server (its request number), and across restarts (time). */
+function responseId(prefix: string, requestNumber: number): string {
+  return `${prefix}${Date.now().toString(36)}${requestNumber.toString(36).padStart(6, '0')}`;
 }
 
 /** Token texts of a prompt, for the echo response mode. */
@@ -181,7 +179,7 @@ export async function handleCompletion(options: {
   });
 
   const meta = {
-    id: responseId(format.idPrefix),
+    id: responseId(format.idPrefix, options.requestNumber),
     created: Math.floor(Date.now() / 1000),
     model: model.names[0] as string,
   };
@@ -215,6 +213,5 @@ export async function handleCompletion(options: {
     reply.hijack();
     return;
   }
-  const status = 'error' in result.body ? 503 : 200;
-  await reply.code(status).headers(result.headers).send(result.body);
+  await reply.code(result.statusCode).headers(result.headers).send(result.body);
 }

@@ -38,8 +38,9 @@ export interface CompletionSessionOptions {
   readonly replyHeaders: Readonly<Record<string, string | number | string[] | undefined>>;
 }
 
-/** A finished non-streaming completion: body and timing headers. */
+/** A finished non-streaming completion: status, body and timing headers. */
 export interface CompletionResult {
+  readonly statusCode: number;
   readonly body: object;
   readonly headers: Record<string, string>;
 }
@@ -95,7 +96,7 @@ export function runCompletionSession(
 
   return new Promise((resolve) => {
     const write = (payload: object | string) => {
-      if (clientGone) return;
+      if (clientGone || raw.destroyed) return;
       raw.write(`data: ${typeof payload === 'string' ? payload : JSON.stringify(payload)}\n\n`);
     };
     const onClose = () => {
@@ -128,6 +129,7 @@ export function runCompletionSession(
       }
       if (aborted) {
         resolve({
+          statusCode: 503,
           body: new ApiError({
             statusCode: 503,
             type: 'server_error',
@@ -138,6 +140,7 @@ export function runCompletionSession(
         return;
       }
       resolve({
+        statusCode: 200,
         body: format.response(meta, choices, usageOf(promptTokens, completionTokens)),
         headers: timingHeaders(timeline),
       });
@@ -169,6 +172,7 @@ export function runCompletionSession(
             const tokenIndex = request.outputTokens - 1;
             timeline.tokenTimesS.push(timeS);
             timeline.firstTokenS ??= timeS;
+            timeline.firstScheduledS ??= request.firstScheduledS;
             completionTokens++;
             if (!options.stream) return;
             const usage = options.continuousUsage
