@@ -281,6 +281,28 @@ describe('the server app', () => {
       expectApiError(await app.inject('/v1/models/nope/nope'), 404, { code: 'model_not_found' });
     });
 
+    it('answers to every served name and reports the first, as vLLM', async () => {
+      const aliased = await buildServedApp({ names: ['llama', 'my-alias'] });
+      try {
+        const list = (await aliased.app.inject('/v1/models')).json();
+        expect(list.data.map((card: Json) => card.id)).toEqual(['llama', 'my-alias']);
+        expect(list.data[1].root).toBe(MODEL);
+        const reply = await chat(aliased.app, {
+          model: 'my-alias',
+          messages: [{ role: 'user', content: 'x' }],
+          max_tokens: 2,
+        });
+        expect(reply.json().model).toBe('llama');
+        expectApiError(
+          await chat(aliased.app, { model: MODEL, messages: [{ role: 'user', content: 'x' }] }),
+          404,
+          { code: 'model_not_found' },
+        );
+      } finally {
+        await aliased.app.close();
+      }
+    });
+
     it('reports health and a status document with the original fields', async () => {
       expect((await app.inject('/health')).statusCode).toBe(200);
       const status = (await app.inject('/status')).json();
