@@ -546,6 +546,35 @@ describe('the server app', () => {
   });
 });
 
+describe('a KV cache too small for the load', () => {
+  it('preempts and recomputes, and still completes every request with its full output', async () => {
+    // 3,520 tokens of KV cache; eight requests of 200 + 400 tokens need 4,800.
+    const { app, model } = await buildServedApp({
+      // Slow enough that all eight arrive (about 1 ms of handling each) before the first ends.
+      timeScale: 20,
+      engine: { npuMem: 19.5, maxModelLen: 2048 },
+    });
+    try {
+      expect(model.deployment.kvCapacity.capacityTokens).toBe(3520);
+      const replies = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          completions(app, { prompt: [...Array(200).keys()], max_tokens: 400, ignore_eos: true }),
+        ),
+      );
+      const preemptions = replies.map((reply) =>
+        Number(reply.headers['x-llmservingsim-preemptions']),
+      );
+      expect(replies.every((reply) => reply.json().usage.completion_tokens === 400)).toBe(true);
+      expect(preemptions.reduce((sum, count) => sum + count, 0)).toBeGreaterThan(0);
+      const status = (await app.inject('/status')).json();
+      expect(status.kv_cache.used_blocks).toBe(0);
+      expect(status.models[0].kv_cache.peak_used_blocks).toBe(status.kv_cache.total_blocks);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
 describe('the echo response mode', () => {
   it('repeats the prompt’s tokens and honours stop strings', async () => {
     const { app } = await buildServedApp({ responseMode: 'echo' });
