@@ -10,6 +10,8 @@ import type { Deployment } from '../config/deployment.js';
 import { engineOptionsOf } from '../config/deployment.js';
 import { Engine } from '../core/engine/engine.js';
 import type { RequestView } from '../core/engine/engine-types.js';
+import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
+import type { LatencyStats } from '../core/metrics/percentiles.js';
 import type { SimulationClock } from './simulation-clock.js';
 
 /** Receives one request's lifecycle; calls happen when simulated time reaches the event. */
@@ -40,6 +42,10 @@ export interface LiveEngineStatus {
   readonly kvTotalBlocks: number;
   readonly kvPeakUsedBlocks: number;
   readonly engineSteps: number;
+  /** Wake-ups of the driver so far. */
+  readonly wakeUps: number;
+  /** How late (wall seconds) the driver woke after engine events were due. */
+  readonly wakeUpLateness: LatencyStats;
 }
 
 /** One simulated model instance driven in real time. */
@@ -55,6 +61,7 @@ export class LiveEngine {
   private wakeUpS = Number.POSITIVE_INFINITY;
   private cancelWakeUp: (() => void) | undefined;
   private closed = false;
+  private readonly lateness = new LatencyHistogram();
 
   constructor(deployment: Deployment, clock: SimulationClock) {
     this.deployment = deployment;
@@ -118,6 +125,8 @@ export class LiveEngine {
       kvTotalBlocks: this.engine.config.totalKvBlocks,
       kvPeakUsedBlocks: this.engine.kvPeakUsedBlocks,
       engineSteps: this.engine.stepCount,
+      wakeUps: this.lateness.size,
+      wakeUpLateness: this.lateness.summary(),
     };
   }
 
@@ -146,7 +155,8 @@ export class LiveEngine {
     this.cancelWakeUp = undefined;
     this.wakeUpS = nextS;
     if (!Number.isFinite(nextS)) return;
-    this.cancelWakeUp = this.clock.wakeAt(nextS, () => {
+    this.cancelWakeUp = this.clock.wakeAt(nextS, (latenessMs) => {
+      this.lateness.record(latenessMs / 1000);
       this.cancelWakeUp = undefined;
       this.wakeUpS = Number.POSITIVE_INFINITY;
       this.catchUp();

@@ -13,10 +13,10 @@ export interface SimulationClock {
   /** Wall-clock milliseconds (performance.now origin) at which simulated time reaches `simS`. */
   wallMsAt(simS: number): number;
   /**
-   * Calls `callback` once simulated time has reached `simS` (soon, if it already has). Returns a
-   * function that cancels the wake-up.
+   * Calls `callback` once simulated time has reached `simS` (soon, if it already has), with how
+   * many wall milliseconds after the deadline it runs. Returns a function that cancels it.
    */
-  wakeAt(simS: number, callback: () => void): () => void;
+  wakeAt(simS: number, callback: (latenessMs: number) => void): () => void;
 }
 
 /** `sim = (wall − start) × timeScale`: 1 is real time, 10 runs ten times faster. */
@@ -40,14 +40,14 @@ export class ScaledWallClock implements SimulationClock {
     return this.startWallMs + (simS * 1000) / this.timeScale;
   }
 
-  wakeAt(simS: number, callback: () => void): () => void {
+  wakeAt(simS: number, callback: (latenessMs: number) => void): () => void {
     const deadlineMs = this.wallMsAt(simS);
     let timer: NodeJS.Timeout | undefined;
     const arm = (): void => {
       const remainingMs = deadlineMs - performance.now();
       if (remainingMs <= 0) {
         timer = undefined;
-        callback();
+        callback(-remainingMs);
         return;
       }
       // Node rounds timers to whole milliseconds and may fire a fraction early: re-check against
@@ -65,7 +65,11 @@ export class ScaledWallClock implements SimulationClock {
 /** A clock moved by hand, for tests of the live driver. */
 export class ManualClock implements SimulationClock {
   private currentS = 0;
-  private readonly wakeUps: { simS: number; callback: () => void; cancelled: boolean }[] = [];
+  private readonly wakeUps: {
+    simS: number;
+    callback: (latenessMs: number) => void;
+    cancelled: boolean;
+  }[] = [];
 
   nowS(): number {
     return this.currentS;
@@ -75,7 +79,7 @@ export class ManualClock implements SimulationClock {
     return simS * 1000;
   }
 
-  wakeAt(simS: number, callback: () => void): () => void {
+  wakeAt(simS: number, callback: (latenessMs: number) => void): () => void {
     const wakeUp = { simS, callback, cancelled: false };
     this.wakeUps.push(wakeUp);
     return () => {
@@ -92,7 +96,7 @@ export class ManualClock implements SimulationClock {
       if (due === undefined) break;
       this.wakeUps.splice(this.wakeUps.indexOf(due), 1);
       this.currentS = Math.max(this.currentS, due.simS);
-      due.callback();
+      due.callback(0);
     }
     this.currentS = Math.max(this.currentS, simS);
   }

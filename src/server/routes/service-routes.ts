@@ -4,6 +4,7 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import type { LatencyStats } from '../../core/metrics/percentiles.js';
 import { ApiError } from '../api-error.js';
 import type { LiveEngineStatus } from '../live-engine.js';
 import type { ModelDirectory } from '../model-directory.js';
@@ -58,8 +59,18 @@ function modelStatus(model: ServedModel) {
       memory_usage: memory,
       kv_cache: kv,
       simulated_time_s: status.simulatedTimeS,
+      driver: {
+        wake_ups: status.wakeUps,
+        lateness_ms: millisecondsOf(status.wakeUpLateness),
+      },
     },
   };
+}
+
+/** Latency stats in milliseconds, rounded to microseconds; null before any value. */
+function millisecondsOf(stats: LatencyStats) {
+  const ms = (seconds: number) => (Number.isNaN(seconds) ? null : Math.round(seconds * 1e6) / 1e3);
+  return { mean: ms(stats.mean), p50: ms(stats.p50), p99: ms(stats.p99) };
 }
 
 /** A timeline as JSON; `*_epoch_ms` say when each simulated instant fell on the wall clock. */
