@@ -12,7 +12,7 @@ import { completionBudget, type PlannedChoice, planChoice } from './completion-p
 import { runCompletionSession } from './completion-session.js';
 import type { RequestTimelines } from './request-timelines.js';
 import type { ServedModel } from './served-model.js';
-import { echoText } from './synthetic-text.js';
+import { echoText, tokenPieces } from './synthetic-text.js';
 import type { WireFormat } from './wire-format.js';
 
 /** How replies are made up: prose-like words, or the prompt repeated. */
@@ -108,7 +108,7 @@ function responseId(prefix: string, requestNumber: number): string {
 
 /** Token texts of a prompt, for the echo response mode. */
 function promptPieces(model: ServedModel, text: string): string[] {
-  return model.tokenizer.encode(text).map((tokenId) => model.tokenizer.decode([tokenId]));
+  return tokenPieces(model.tokenizer.encode(text), (tokenIds) => model.tokenizer.decode(tokenIds));
 }
 
 /** Plans, runs and answers one completion request. */

@@ -64,14 +64,45 @@ export function loremText(vocabulary: SyntheticVocabulary): TextSource {
   };
 }
 
-/** The prompt's tokens, repeated as often as needed (lorem when the prompt has none). */
+/**
+ * The text of each token, decoded incrementally as vLLM streams it: a token that ends inside a
+ * multi-byte character yields '' and the character comes with the token that completes it, so
+ * the pieces join to exactly the decoded text.
+ */
+export function tokenPieces(
+  tokenIds: readonly number[],
+  decode: (tokenIds: readonly number[]) => string,
+): string[] {
+  const pieces: string[] = [];
+  let pending: number[] = [];
+  for (const tokenId of tokenIds) {
+    pending.push(tokenId);
+    const text = decode(pending);
+    // A UTF-8 character spans at most 4 bytes, so at most 4 byte-level tokens.
+    if (text.endsWith('\uFFFD') && pending.length < 4) {
+      pieces.push('');
+      continue;
+    }
+    pieces.push(text);
+    pending = [];
+  }
+  return pieces;
+}
+
+/**
+ * The prompt's tokens, repeated as often as needed (lorem when the prompt has none). Each round
+ * ends on a newline token unless the prompt already does, so that the joined text re-tokenizes
+ * into the same tokens across the seam.
+ */
 export function echoText(promptPieces: readonly string[], fallback: TextSource): TextSource {
   if (promptPieces.length === 0) return fallback;
+  const last = promptPieces.findLast((piece) => piece !== '') ?? '';
+  const round = last.endsWith('\n') ? [...promptPieces] : [...promptPieces, '\n'];
   return {
     pieces(count) {
       const pieces: string[] = [];
       for (let index = 0; index < count; index++) {
-        pieces.push(promptPieces[index % promptPieces.length] as string);
+        pieces.push(round[index % round.length] as string);
       }
       return pieces;
     },
