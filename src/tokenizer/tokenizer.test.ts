@@ -3,6 +3,8 @@
  * counts are the package's exact ones, cl100k accepts special-token text, and loading is cached.
  */
 
+import fc from 'fast-check';
+import llama3Package from 'llama3-tokenizer-js';
 import { describe, expect, it } from 'vitest';
 import { describeTokenizerContract } from './tokenizer.contract.js';
 import { loadTokenizer, TOKENIZER_KINDS } from './tokenizer.js';
@@ -32,6 +34,55 @@ describe('llama3 tokenizer', () => {
     const tokenizer = await loadTokenizer('llama3');
     // Hand-checked with the package: cl100k needs 6 tokens for this greeting.
     expect(tokenizer.encode(' Здравствуйте')).toEqual([121058, 28086, 20812, 127725]);
+  });
+});
+
+describe('llama3 tokenizer with remembered pieces', () => {
+  const packageEncode = (text: string) => llama3Package.encode(text, { bos: false, eos: false });
+  const sample =
+    "The quick brown fox's 12345 jumps—over “quoted” text!\n\n  Indented\tTab.  " +
+    'Héllo wörld, ünïcödé 日本語のテキスト 🙂, Здравствуйте, مرحبا, नमस्ते. ' +
+    "I'm sure they'll say it's 3.14159 or 2,718; WE'RE DONE'S?  \r\n end   ";
+
+  it('gives the package’s own ids for mixed scripts, digits, contractions and whitespace', async () => {
+    const tokenizer = await loadTokenizer('llama3');
+    for (const text of [sample, sample.repeat(3), sample.toUpperCase(), ` ${sample}`, '']) {
+      expect(tokenizer.encode(text)).toEqual(packageEncode(text));
+    }
+  });
+
+  it('gives the package’s own ids for arbitrary text (property)', async () => {
+    const tokenizer = await loadTokenizer('llama3');
+    const pieces = fc.constantFrom(
+      ' ',
+      '  ',
+      '\n',
+      '\r\n',
+      '\t',
+      "'s",
+      "'LL",
+      '123',
+      '4567',
+      'word',
+      ' Word',
+      'é',
+      '日本',
+      '🙂',
+      '—',
+      '.',
+      '!!',
+      'x',
+    );
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.string({ maxLength: 40, unit: 'binary' }), fc.array(pieces, { maxLength: 30 })),
+        (input) => {
+          const text = typeof input === 'string' ? input : input.join('');
+          expect(tokenizer.encode(text)).toEqual(packageEncode(text));
+        },
+      ),
+      { numRuns: 2000, seed: 3 },
+    );
   });
 });
 

@@ -19,9 +19,22 @@ export type TokenizerKind = 'llama3' | 'cl100k_base';
 export const TOKENIZER_KINDS: readonly TokenizerKind[] = ['llama3', 'cl100k_base'];
 
 /**
+ * The pre-tokenizer pattern of Llama 3's `tokenizer.json` (its `(?i:'s|…)` group spelled out for
+ * JavaScript). BPE never merges across these pieces, so each piece encodes on its own.
+ */
+const LLAMA3_PRETOKEN_PATTERN =
+  /(?:'[sS]|'[tT]|'[rR][eE]|'[vV][eE]|'[mM]|'[lL][lL]|'[dD])|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+/gu;
+/** Pieces remembered before the cache starts over (a few MB). */
+const PRETOKEN_CACHE_LIMIT = 200_000;
+
+/**
  * Llama 3 vocabulary (128,000 BPE ranks plus 256 special tokens). Its encode splits out the
  * special-token strings it finds in the text (`<|eot_id|>` → 128009), as the Hugging Face
  * tokenizer vLLM uses does, so counts match vLLM even for text that spells a special token.
+ *
+ * The package re-encodes every piece of every call. Natural text repeats its pieces (words with
+ * their leading space, numbers, punctuation), so the ids of each piece are remembered across
+ * calls: prompts encode about ten times faster, with the same ids (a test compares them).
  */
 async function loadLlama3Tokenizer(): Promise<Tokenizer> {
   // The package builds its tables from a 3 MB bundle at import time (about 0.2 s), which is why
@@ -30,9 +43,31 @@ async function loadLlama3Tokenizer(): Promise<Tokenizer> {
   const llama3 = module.default;
   // Without an options object the package adds BOS and EOS to every call.
   const withoutSpecialTokens = { bos: false, eos: false };
+  const idsByPiece = new Map<string, readonly number[]>();
+  const encodePiece = (piece: string, output: number[]): void => {
+    let ids = idsByPiece.get(piece);
+    if (ids === undefined) {
+      ids = llama3.encode(piece, withoutSpecialTokens);
+      if (idsByPiece.size >= PRETOKEN_CACHE_LIMIT) idsByPiece.clear();
+      idsByPiece.set(piece, ids);
+    }
+    for (const id of ids) output.push(id);
+  };
   return {
     name: 'llama3',
-    encode: (text) => llama3.encode(text, withoutSpecialTokens),
+    encode: (text) => {
+      // Text that may spell a special token goes to the package, which maps those to their ids.
+      if (text.includes('<|')) return llama3.encode(text, withoutSpecialTokens);
+      const output: number[] = [];
+      let previousEnd = 0;
+      for (const match of text.matchAll(LLAMA3_PRETOKEN_PATTERN)) {
+        if (match.index > previousEnd) encodePiece(text.slice(previousEnd, match.index), output);
+        encodePiece(match[0], output);
+        previousEnd = match.index + match[0].length;
+      }
+      if (previousEnd < text.length) encodePiece(text.slice(previousEnd), output);
+      return output;
+    },
     // The package's decode is typed to take a mutable array although it only reads it.
     decode: (tokenIds) => llama3.decode(tokenIds as number[]),
   };
