@@ -264,6 +264,42 @@ describe('serve from the command line', () => {
   });
 });
 
+describe('stopping the server', () => {
+  it('ends open streams and exits 0 when stopped mid-request', async () => {
+    const { running } = await startCli([
+      'serve',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--max-model-len',
+      '8192',
+    ]);
+    const url = new URL('/v1/chat/completions', running.url);
+    const client = httpRequest(url, { method: 'POST' });
+    const streamEnded = new Promise<string>((resolve) => {
+      client.on('response', (response) => {
+        response.once('data', () => resolve('data'));
+        response.on('close', () => resolve('closed'));
+      });
+      client.on('error', () => resolve('error'));
+    });
+    client.end(
+      JSON.stringify({
+        messages: [{ role: 'user', content: 'a long answer' }],
+        max_tokens: 5000,
+        ignore_eos: true,
+        stream: true,
+      }),
+    );
+    expect(await streamEnded).toBe('data');
+    const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
+    expect(await running.stop()).toBe(0);
+    await closed;
+    expect(running.stdout()).toContain('shutting down');
+  });
+});
+
 describe('translateHistoricalArguments', () => {
   it('maps --idle_mode to serve and renames the underscore flags, = forms included', () => {
     expect(
