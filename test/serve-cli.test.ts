@@ -214,6 +214,9 @@ describe('serve from the command line', () => {
       'only-one',
     ]);
     expect(names.output.stderr).toContain('one name per model');
+    const twice = await startCli(['serve', '--model', 'llama-3.1-8b', '--model', 'llama-3.1-8b']);
+    expect(twice.exited()).toBe(EXIT_USAGE);
+    expect(twice.output.stderr).toMatch(/^llmservingsim: error: .*served twice.*\n$/);
   });
 
   it('aborts a request whose client disconnects mid-stream and frees its KV blocks', async () => {

@@ -2,6 +2,7 @@
  * @module The models a server answers for, looked up by the names clients send.
  */
 
+import { InvalidConfigError } from '../errors.js';
 import { modelNotFound } from './api-error.js';
 import type { ServedModel } from './served-model.js';
 
@@ -16,7 +17,12 @@ export class ModelDirectory {
     this.models = models;
     for (const model of models) {
       for (const name of model.names) {
-        if (this.byName.has(name)) throw new Error(`model name '${name}' is served twice`);
+        if (this.byName.has(name)) {
+          throw new InvalidConfigError(
+            `the model name '${name}' would be served twice; give each --model its own ` +
+              '--served-model-name',
+          );
+        }
         this.byName.set(name, model);
       }
     }
