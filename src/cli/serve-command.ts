@@ -12,7 +12,7 @@ import { DEFAULT_MAX_BODY_BYTES, type LiveServer, startLiveServer } from '../ser
 import type { ServedModel } from '../server/served-model.js';
 import type { CliIo } from './cli-io.js';
 import { parseIntegerFlag, parseNumberFlag } from './number-flags.js';
-import { engineOptionsFromFlags, type SimulateFlags } from './simulate-command.js';
+import { collectRepeated, engineOptionsFromFlags, type SimulateFlags } from './simulate-command.js';
 
 /** Flags of `serve` as commander hands them over. */
 export interface ServeFlags extends Omit<SimulateFlags, 'model'> {
@@ -31,10 +31,6 @@ export interface ServeFlags extends Omit<SimulateFlags, 'model'> {
 const DEFAULT_HOST = 'localhost';
 const DEFAULT_PORT = 8000;
 
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
 /** Adds the flags only `serve` has (the engine flags are added separately). */
 export function addServeFlags(command: Command): Command {
   return command
@@ -50,12 +46,12 @@ export function addServeFlags(command: Command): Command {
     .option(
       '--served-model-name <name>',
       'name clients use for the model (repeatable; with several --model, one per model)',
-      collect,
+      collectRepeated,
     )
     .option(
       '--api-key <key>',
       'require this bearer key on /v1 routes (repeatable; env LLMSERVINGSIM_API_KEY)',
-      collect,
+      collectRepeated,
     )
     .option(
       '--time-scale <x>',

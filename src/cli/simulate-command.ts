@@ -48,7 +48,8 @@ export interface SimulateFlags {
   readonly output?: string;
 }
 
-function collectModels(value: string, previous: string[] | undefined): string[] {
+/** Commander argument collector of a repeatable flag: each occurrence adds to the list. */
+export function collectRepeated(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
 
@@ -63,7 +64,7 @@ export function addEngineFlags(command: Command, options: { repeatableModel?: bo
     command.option(
       '--model <name>',
       `${modelHelp}; repeatable; env LLMSERVINGSIM_MODEL`,
-      collectModels,
+      collectRepeated,
     );
   } else {
     command.option('--model <name>', modelHelp);

@@ -35,9 +35,7 @@ export async function createServedModel(options: {
   const tokenizer = await loadModelTokenizer(deployment.model.id, deployment.model.modelType);
   const words = singleTokenWords(tokenizer.tokenizer, LOREM_CANDIDATE_WORDS);
   const starters = STARTER_CANDIDATES.filter((word) => tokenizer.encode(word).length === 1);
-  const sentenceStarters = STARTER_CANDIDATES.map((word) => ` ${word}`).filter(
-    (word) => tokenizer.encode(word).length === 1,
-  );
+  const sentenceStarters = singleTokenWords(tokenizer.tokenizer, STARTER_CANDIDATES);
   return {
     names: options.names.length > 0 ? options.names : [deployment.model.id],
     deployment,
