@@ -10,6 +10,7 @@ import { createRandomStream } from '../core/workload/random.js';
 import { invalidRequest, queueFull } from './api-error.js';
 import { completionBudget, type PlannedChoice, planChoice } from './completion-plan.js';
 import { runCompletionSession } from './completion-session.js';
+import type { CommonRequestFields } from './openai-schemas.js';
 import type { RequestTimelines } from './request-timelines.js';
 import type { ServedModel } from './served-model.js';
 import { echoText, tokenPieces } from './synthetic-text.js';
@@ -54,30 +55,12 @@ export interface CompletionFields {
   readonly promptParam: string;
 }
 
-/** Body fields both endpoints read the same way (`null` = unset). */
-export interface SharedRequestFields {
-  readonly n?: number | null | undefined;
-  readonly stop?: string | readonly string[] | null | undefined;
-  readonly seed?: number | null | undefined;
-  readonly ignore_eos?: boolean | null | undefined;
-  readonly min_tokens?: number | null | undefined;
-  readonly stream?: boolean | null | undefined;
-  readonly stream_options?:
-    | {
-        include_usage?: boolean | null | undefined;
-        continuous_usage_stats?: boolean | null | undefined;
-      }
-    | null
-    | undefined;
-  readonly echo?: boolean | null | undefined;
-}
-
 /**
  * The shared fields, normalised. Throws a 400 for `stream_options` without `stream: true`, as
  * OpenAI does.
  */
 export function sharedFields(
-  body: SharedRequestFields,
+  body: CommonRequestFields,
 ): Omit<CompletionFields, 'maxTokens' | 'maxTokensParam' | 'topLogprobs' | 'promptParam'> {
   const streaming = body.stream === true;
   const streamOptions = body.stream_options;

@@ -39,6 +39,9 @@ const commonFields = {
   user: z.string().nullish(),
 };
 
+/** The fields both endpoints share, as parsed (either endpoint's body has them all). */
+export type CommonRequestFields = z.output<z.ZodObject<typeof commonFields>>;
+
 const contentPartSchema = z.looseObject({ type: z.string(), text: z.string().optional() });
 
 const messageSchema = z.looseObject({
