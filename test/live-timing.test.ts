@@ -12,7 +12,8 @@ import {
   streamChatTimed,
   timingErrors,
 } from '../src/bench/stream-timing.js';
-import { type LiveServer, startLiveServer } from '../src/server/live-server.js';
+import type { LiveServer } from '../src/server/live-server.js';
+import { startTestServer } from './support/live-server.js';
 
 /** Median per-token error allowed (ms): scheduling noise on a loaded 2-core runner. */
 const GAP_TOLERANCE_MS = 25;
@@ -30,13 +31,7 @@ describe('live timing at time scale 1', () => {
   let server: LiveServer;
 
   beforeAll(async () => {
-    server = await startLiveServer({
-      engine: { maxModelLen: 8192 },
-      models: [],
-      host: '127.0.0.1',
-      port: 0,
-      timeScale: 1,
-    });
+    server = await startTestServer({ engine: { maxModelLen: 8192 }, timeScale: 1 });
   });
   afterAll(async () => {
     await server.close();

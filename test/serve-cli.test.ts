@@ -11,6 +11,9 @@ import type { CliIo } from '../src/cli/cli-io.js';
 import { translateHistoricalArguments } from '../src/cli/historical-flags.js';
 import { EXIT_USAGE, runCli } from '../src/cli/main.js';
 
+/** `serve` on 127.0.0.1 and a free port. */
+const SERVE_LOCALLY = ['serve', '--host', '127.0.0.1', '--port', '0'];
+
 interface RunningCli {
   readonly url: string;
   readonly stdout: () => string;
@@ -71,11 +74,7 @@ async function json(url: string, init?: RequestInit) {
 describe('serve from the command line', () => {
   it('states model, hardware, parallelism, KV capacity and address; stops on the signal', async () => {
     const { running } = await startCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
+      ...SERVE_LOCALLY,
       '--time-scale',
       '100',
       '--max-model-len',
@@ -147,11 +146,7 @@ describe('serve from the command line', () => {
 
   it('serves several models, each on its own instance, under the names given', async () => {
     const { running } = await startCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
+      ...SERVE_LOCALLY,
       '--time-scale',
       '100',
       '--model',
@@ -220,15 +215,7 @@ describe('serve from the command line', () => {
   });
 
   it('aborts a request whose client disconnects mid-stream and frees its KV blocks', async () => {
-    const { running } = await startCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--max-model-len',
-      '8192',
-    ]);
+    const { running } = await startCli([...SERVE_LOCALLY, '--max-model-len', '8192']);
     try {
       const url = new URL('/v1/chat/completions', running.url);
       const client = httpRequest(url, {
@@ -269,15 +256,7 @@ describe('serve from the command line', () => {
 
 describe('stopping the server', () => {
   it('ends open streams and exits 0 when stopped mid-request', async () => {
-    const { running } = await startCli([
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--max-model-len',
-      '8192',
-    ]);
+    const { running } = await startCli([...SERVE_LOCALLY, '--max-model-len', '8192']);
     const url = new URL('/v1/chat/completions', running.url);
     const client = httpRequest(url, { method: 'POST' });
     const streamEnded = new Promise<string>((resolve) => {
