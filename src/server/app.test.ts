@@ -251,6 +251,27 @@ describe('the server app', () => {
       expect(Object.keys(top_logprobs[0]).length).toBeLessThanOrEqual(3);
     });
 
+    it('streams logprobs whose text_offset counts everything sent before the token', async () => {
+      const response = await completions(app, {
+        prompt: 'Say:',
+        echo: true,
+        logprobs: 1,
+        max_tokens: 6,
+        ignore_eos: true,
+        stream: true,
+      });
+      const chunks = sseEvents(response.body).slice(0, -1) as Json[];
+      expect(chunks).toHaveLength(6);
+      let sent = 0;
+      for (const [index, chunk] of chunks.entries()) {
+        const [choice] = chunk.choices;
+        const tokenStart = index === 0 ? 'Say:'.length : sent;
+        expect(choice.logprobs.text_offset).toEqual([tokenStart]);
+        expect(choice.logprobs.tokens).toHaveLength(1);
+        sent += choice.text.length;
+      }
+    });
+
     it('streams text_completion chunks with include_usage', async () => {
       const response = await completions(app, {
         prompt: 'x',

@@ -19,6 +19,8 @@ export type FinishReason = 'stop' | 'length';
 /** One token's synthetic logprob and its alternatives (the chosen token first). */
 export interface TokenLogprob {
   readonly token: string;
+  /** Characters of the completion text before this token (completions' `text_offset`). */
+  readonly textOffset: number;
   readonly logprob: number;
   readonly top: readonly { readonly token: string; readonly logprob: number }[];
 }
@@ -165,7 +167,10 @@ function syntheticLogprobs(
   text: TextSource,
   random: RandomSource,
 ): TokenLogprob[] {
+  let textOffset = 0;
   return pieces.map((piece) => {
+    const offset = textOffset;
+    textOffset += piece.length;
     // A confident model: the chosen token carries most of the mass, alternatives share the rest.
     const chosen = Math.log(0.55 + 0.45 * random());
     const top = topCount > 0 ? [{ token: piece, logprob: chosen }] : [];
@@ -175,6 +180,6 @@ function syntheticLogprobs(
       remaining -= share;
       top.push({ token: text.alternative(random), logprob: Math.log(share) });
     }
-    return { token: piece, logprob: chosen, top };
+    return { token: piece, textOffset: offset, logprob: chosen, top };
   });
 }

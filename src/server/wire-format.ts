@@ -119,21 +119,15 @@ export const chatWireFormat: WireFormat = {
   },
 };
 
-/** Completions-style logprobs for tokens `from..to` of a choice, offsets counted from `offset`. */
-function textLogprobs(entries: readonly TokenLogprob[], offset: number) {
-  const textOffset: number[] = [];
-  let position = offset;
-  for (const entry of entries) {
-    textOffset.push(position);
-    position += entry.token.length;
-  }
+/** Completions-style logprobs of `entries`, offsets shifted by the echoed prompt's length. */
+function textLogprobs(entries: readonly TokenLogprob[], echoLength: number) {
   return {
     tokens: entries.map((entry) => entry.token),
     token_logprobs: entries.map((entry) => entry.logprob),
     top_logprobs: entries.map((entry) =>
       Object.fromEntries(entry.top.map((alternative) => [alternative.token, alternative.logprob])),
     ),
-    text_offset: textOffset,
+    text_offset: entries.map((entry) => entry.textOffset + echoLength),
   };
 }
 
@@ -144,10 +138,6 @@ export const textWireFormat: WireFormat = {
     const echo = choice.echo;
     const last = tokenIndex === choice.pieces.length - 1;
     const entry = choice.logprobs?.[tokenIndex];
-    let offset = echo.length;
-    if (entry !== undefined) {
-      for (let index = 0; index < tokenIndex; index++) offset += choice.pieces[index]?.length ?? 0;
-    }
     return [
       {
         ...envelope(meta, 'text_completion'),
@@ -155,7 +145,7 @@ export const textWireFormat: WireFormat = {
           {
             index: choice.index,
             text: (tokenIndex === 0 ? echo : '') + (choice.pieces[tokenIndex] ?? ''),
-            logprobs: entry === undefined ? null : textLogprobs([entry], offset),
+            logprobs: entry === undefined ? null : textLogprobs([entry], echo.length),
             finish_reason: last ? choice.finishReason : null,
             stop_reason: last ? choice.stopReason : null,
           },
