@@ -41,6 +41,10 @@ export const engineOptionsSchema = z.object({
     )
     .default(16),
   enableChunkedPrefill: z.boolean().default(true),
+  /** Step-time model: a measured profile when one matches (auto), or the roofline model. */
+  costModel: z.enum(['auto', 'analytical', 'profile']).default('auto'),
+  /** Serving engine whose defaults and overheads to simulate. */
+  engine: z.enum(['vllm', 'trtllm', 'sglang']).default('vllm'),
 });
 
 export type EngineOptionsInput = z.input<typeof engineOptionsSchema>;
