@@ -17,6 +17,7 @@ import {
   runSimulateCommand,
   type SimulateFlags,
 } from './simulate-command.js';
+import { addValidateFlags, runValidateCommand, type ValidateFlags } from './validate-command.js';
 
 /** Exit status for bad input (flags, files, configurations). */
 export const EXIT_USAGE = 2;
@@ -67,6 +68,15 @@ function buildProgram(io: CliIo): Command {
     .action((flags: SimulateFlags) => {
       runSimulateCommand(flags, io);
     });
+
+  const validate = program
+    .command('validate')
+    .description(
+      'run the validation suite: published measurements and real vLLM runs against the simulator',
+    );
+  addValidateFlags(validate).action((flags: ValidateFlags) => {
+    runValidateCommand(flags, io);
+  });
 
   program
     .command('list')
