@@ -6,7 +6,7 @@
 
 import { join } from 'node:path';
 import { type Deployment, engineOptionsOf, resolveDeployment } from '../config/deployment.js';
-import type { EngineOptionsInput } from '../config/engine-options.js';
+import { type EngineOptionsInput, engineOptionsSchema } from '../config/engine-options.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
 import {
@@ -135,8 +135,25 @@ export function engineInput(setup: Setup, costModel: CostModelChoice): EngineOpt
     gpuMemoryUtilization: setup.gpuMemoryUtilization,
     blockSize: setup.blockSize,
     costModel,
-    engine: setup.engine,
+    engine: engineOption(setup.engine),
   });
+}
+
+const ENGINE_FAMILY: Readonly<Record<Setup['engine'], EngineOptionsInput['engine']>> = {
+  vllm: 'vllm',
+  trtllm: 'trtllm',
+  'trtllm-bench': 'trtllm',
+  sglang: 'sglang',
+  'sglang-0.3': 'sglang',
+};
+
+/**
+ * The `engine` option for a row's engine: the version preset itself where the engine options
+ * accept it, else its family (the presets of one family differ only in defaults).
+ */
+export function engineOption(engine: Setup['engine']): EngineOptionsInput['engine'] {
+  const accepted = engineOptionsSchema.shape.engine.safeParse(engine);
+  return accepted.success ? accepted.data : ENGINE_FAMILY[engine];
 }
 
 function definedOnly<T extends object>(value: T): T {

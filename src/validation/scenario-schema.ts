@@ -101,7 +101,11 @@ export const setupSchema = z
     pp: positiveInteger.default(1),
     dtype: z.enum(['auto', 'bfloat16', 'float16', 'fp8', 'int4']),
     kvCacheDtype: z.enum(['auto', 'fp8']).default('auto'),
-    engine: z.enum(['vllm', 'trtllm', 'sglang']),
+    /**
+     * The engine that produced the measurement: a family (`vllm`, `trtllm`, `sglang`) or one of
+     * the version presets of docs/ENGINES.md (`trtllm-bench`, `sglang-0.3`).
+     */
+    engine: z.enum(['vllm', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3']),
     maxNumSeqs: positiveInteger.optional(),
     maxNumBatchedTokens: positiveInteger.optional(),
     maxModelLen: positiveInteger.optional(),

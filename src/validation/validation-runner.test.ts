@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { thrown } from '../../test/support/thrown.js';
 import { InvalidConfigError } from '../errors.js';
 import { loadScenarios, SCENARIO_DIRECTORY } from './scenario-catalog.js';
-import { fitLine } from './scenario-runner.js';
+import { engineOption, fitLine } from './scenario-runner.js';
 import type { ScenarioRow } from './scenario-schema.js';
 import { formatNumber, formatValidationReport } from './text-report.js';
 import { runValidation } from './validation-runner.js';
@@ -233,5 +233,13 @@ describe('helpers', () => {
     expect(formatNumber(133)).toBe('133.0');
     expect(formatNumber(4.37e-5)).toBe('4.370e-5');
     expect(formatNumber(Number.NaN)).toBe('n/a');
+  });
+});
+
+describe('engineOption', () => {
+  it('passes a family unchanged and a version preset as itself or its family', () => {
+    expect(engineOption('vllm')).toBe('vllm');
+    expect(['trtllm-bench', 'trtllm']).toContain(engineOption('trtllm-bench'));
+    expect(['sglang-0.3', 'sglang']).toContain(engineOption('sglang-0.3'));
   });
 });
