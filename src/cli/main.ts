@@ -10,6 +10,7 @@ import { LlmServingSimError } from '../errors.js';
 import { type CliIo, processIo } from './cli-io.js';
 import { isHistoricalInvocation, translateHistoricalArguments } from './historical-flags.js';
 import { runListCommand } from './list-command.js';
+import { addProfileCommand } from './profile-command.js';
 import { addServeFlags, runServeCommand, type ServeFlags } from './serve-command.js';
 import {
   addEngineFlags,
@@ -77,6 +78,8 @@ function buildProgram(io: CliIo): Command {
   addValidateFlags(validate).action((flags: ValidateFlags) => {
     runValidateCommand(flags, io);
   });
+
+  addProfileCommand(program, io);
 
   program
     .command('list')
