@@ -14,6 +14,7 @@ import { PROFILE_FORMAT } from '../../core/perf/operator-profile.js';
 import { InvalidCatalogFileError } from '../../errors.js';
 import type { CsvTable } from './csv-table.js';
 import { buildCurve, type CurveSample } from './curves.js';
+import { MAX_CURVE_POINTS } from './grid-thinning.js';
 
 const MICROSECONDS_PER_MILLISECOND = 1e3;
 
@@ -21,7 +22,7 @@ export const VIDUR_NETWORK_NOTE =
   'NCCL collectives timed by Vidur on rank 0 (the files hold only rank-0 rows), median column. ' +
   'all_reduce: the single-node rows (devices_per_node = num_workers), one curve per GPU count; ' +
   'send_recv: the intra-node pair (devices_per_node 2). Sizes (2 KiB upwards in 8 KiB steps) ' +
-  'thinned to at most 256 geometrically spaced points.';
+  `thinned to at most ${MAX_CURVE_POINTS} geometrically spaced points.`;
 
 type CollectiveCurve = TimingCurve & { readonly gpus: number };
 
