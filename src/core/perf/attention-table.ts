@@ -14,13 +14,24 @@ import type { AttentionSample } from './operator-profile.js';
 
 /**
  * Coordinate order of the mixed family's tree, outermost first, as indices into
- * (prefillChunk, kvPrefill, nDecode, kvDecode). The vllm019 tables are the union of a doubling grid
- * and a ×1.5 grid; splitting on decode KV first keeps each branch on one grid. Chosen by held-out
- * error on the vllm019 RTXPRO6000 tables (see `docs/PROFILES.md`).
+ * (prefillChunk, kvPrefill, nDecode, kvDecode). On a complete grid the order does not change the
+ * result; it matters where grids are ragged. The vllm019 tables are the union of a doubling grid
+ * and a ×1.5 grid whose decode-KV axes start at 16 and 512, so decode KV goes outermost to keep
+ * each branch on one grid. Decode count goes innermost: a held-out row of a grid is then
+ * predicted along that axis, the roughest one (time steps with SM waves), so the held-out figure
+ * is the conservative one. Held-out median error of the mixed rows of profiles-vllm019
+ * RTXPRO6000 Llama-3.1-8B tp1 with decode count, decode KV or prior KV innermost: 4.95%, 1.08%,
+ * 0.58% (LLMServingSim @ 5daddb2 as shipped in src/catalog/profiles, commit 0b90978).
  */
 export const DEFAULT_MIXED_AXIS_ORDER: readonly number[] = [3, 1, 0, 2];
 
-/** Blend rule per coordinate; see `docs/PROFILES.md` for the held-out comparison behind it. */
+/**
+ * Blend rule per coordinate. Linear beats log-log on every vllm019 table (held-out median error
+ * of all attention rows, linear vs log-log: RTXPRO6000 Llama-3.1-8B tp1 4.79% vs 7.68%, Qwen3-32B
+ * tp1 3.88% vs 7.35%, RTX4090 Llama-3.1-8B tp1 1.85% vs 5.59%; pure-prefill rows 0.69% vs 3.03%
+ * on the first), and log-log on the decode count alone is worse still (7.82% mixed on the first).
+ * Data: LLMServingSim profiles-vllm019 @ 5daddb2 as shipped in src/catalog/profiles (a0ae577).
+ */
 export const DEFAULT_ATTENTION_SCALES: readonly InterpolationScale[] = [
   'linear',
   'linear',

@@ -1,7 +1,7 @@
 /**
  * @module Interpolation of measured kernel timings: the rule between two measured points
- * (piecewise-linear, or linear in log–log space, which follows the near-power-law scaling of
- * kernels between launch-bound and throughput-bound sizes), the rule beyond the measured range
+ * (piecewise-linear, or a power law through both in log–log space; linear measured better on the
+ * shipped profiles, see the defaults in `profile-tables.ts`), the rule beyond the measured range
  * (clamp below the smallest point, grow linearly in the coordinate above the largest), and a 1-D
  * curve precomputed for fast lookups. `nested-grid.ts` applies the same rules axis by axis.
  */

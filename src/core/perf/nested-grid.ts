@@ -130,33 +130,31 @@ export class NestedGrid {
     const values = node.values;
     const last = values.length - 1;
     const x = this.query[depth] as number;
-    if (last === 0 || x <= (values[0] as number)) return this.valueAt(node, depth, 0);
+    const leaf = depth === this.dimensions - 1;
+    if (last === 0 || x <= (values[0] as number)) return this.valueAt(node, leaf, depth, 0);
     if (x >= (values[last] as number)) {
       const anchor = node.anchor;
       return extrapolateAbove(
         x,
         values[anchor] as number,
-        this.valueAt(node, depth, anchor),
+        this.valueAt(node, leaf, depth, anchor),
         values[last] as number,
-        this.valueAt(node, depth, last),
+        this.valueAt(node, leaf, depth, last),
       );
     }
     const i = upperBound(values, x) - 1;
+    const x0 = values[i] as number;
     // On a measured value only that branch matters (common: no prior KV, decode counts of 2^k).
-    if (x === values[i]) return this.valueAt(node, depth, i);
-    return blend(
-      this.scales[depth] as InterpolationScale,
-      x,
-      this.logQuery[depth] as number,
-      values[i] as number,
-      values[i + 1] as number,
-      this.valueAt(node, depth, i),
-      this.valueAt(node, depth, i + 1),
-    );
+    if (x === x0) return this.valueAt(node, leaf, depth, i);
+    const x1 = values[i + 1] as number;
+    const t0 = this.valueAt(node, leaf, depth, i);
+    const t1 = this.valueAt(node, leaf, depth, i + 1);
+    if (this.scales[depth] === 'linear') return t0 + ((t1 - t0) * (x - x0)) / (x1 - x0);
+    return blend('log-log', x, this.logQuery[depth] as number, x0, x1, t0, t1);
   }
 
-  private valueAt(node: GridNode, depth: number, index: number): number {
-    if (depth === this.dimensions - 1) return node.timesUs[index] as number;
+  private valueAt(node: GridNode, leaf: boolean, depth: number, index: number): number {
+    if (leaf) return node.timesUs[index] as number;
     return this.evaluate(node.children[index] as GridNode, depth + 1);
   }
 }

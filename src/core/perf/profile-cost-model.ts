@@ -28,7 +28,12 @@ import type { BatchShape, CostModel, ParallelConfig, StepCostPrediction } from '
 import { type InterpolationScale, TimingCurveInterpolator } from './interpolation.js';
 import type { ModelSpec } from './model-spec.js';
 import type { CollectiveProfile, OperatorProfile } from './operator-profile.js';
-import { buildProfileTables, type ProfileSplit, type ProfileTables } from './profile-tables.js';
+import {
+  buildProfileTables,
+  DEFAULT_CURVE_SCALE,
+  type ProfileSplit,
+  type ProfileTables,
+} from './profile-tables.js';
 
 const MICROSECOND = 1e-6;
 
@@ -174,7 +179,7 @@ export class ProfileCostModel implements CostModel {
 
   constructor(options: ProfileCostModelOptions) {
     const { profile, model } = options;
-    const scale = options.scale ?? 'linear';
+    const scale = options.scale ?? DEFAULT_CURVE_SCALE;
     this.profile = profile;
     this.model = model;
     this.fallback = options.fallback;
