@@ -36,6 +36,8 @@ import {
 } from './profile-tables.js';
 
 const MICROSECOND = 1e-6;
+/** Largest coordinate whose curve sum is precomputed (token budgets rarely exceed it). */
+const MAX_TABULATED = 65536;
 
 /** Where one breakdown component came from. */
 export type ComponentSource =
@@ -124,7 +126,8 @@ class WeightedCurveSum {
     this.weights = terms.map((term) => term.weight);
     let largest = 0;
     for (const curve of this.curves) largest = Math.max(largest, curve.range[1]);
-    this.table = new Float64Array(Math.floor(largest) + 1);
+    // Capped so that a curve measured at huge coordinates cannot make the table huge.
+    this.table = new Float64Array(Math.min(Math.floor(largest), MAX_TABULATED) + 1);
     for (let x = 1; x < this.table.length; x++) this.table[x] = this.direct(x);
   }
 
