@@ -102,7 +102,9 @@ describe('operatorProfileSchema', () => {
         profile.attention = [[0, 5, 0, 5, 1]];
       }),
     ).toBe('a sample needs prefill tokens or decode sequences');
-    expect(firstIssue((profile) => (firstOperator(profile).name = 'qk_norm'))).toBeDefined();
+    expect(
+      firstIssue((profile) => (firstOperator(profile).name = 'not_an_operator')),
+    ).toBeDefined();
     expect(
       firstIssue((profile) => {
         profile.format = 'llmservingsim-profile/2';

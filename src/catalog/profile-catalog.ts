@@ -32,6 +32,7 @@ export const TOKEN_OPERATOR_NAMES = [
   'q_proj',
   'k_proj',
   'v_proj',
+  'qk_norm',
   'rotary_emb',
   'o_proj',
   'post_attention_layernorm',

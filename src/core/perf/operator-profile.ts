@@ -19,6 +19,7 @@ export type TokenOperatorName =
   | 'q_proj'
   | 'k_proj'
   | 'v_proj'
+  | 'qk_norm'
   | 'rotary_emb'
   | 'o_proj'
   | 'post_attention_layernorm'
@@ -52,7 +53,7 @@ export interface SequenceOperatorTiming extends TimingCurve {
 
 /**
  * One attention layer's time for a mixed batch: summed prefill chunk tokens, their summed prior KV
- * tokens, decode sequences and their mean KV length (tokens already cached, incl. the new one).
+ * tokens, decode sequences and their mean KV length before the step (excluding the step's own token).
  */
 export type AttentionSample = readonly [
   prefillChunk: number,

@@ -70,14 +70,15 @@ describe('convertVllm019', () => {
       ['embedding', 'step', 1],
       ['input_layernorm', 'layer', 2],
       ['qkv_proj', 'layer', 1],
+      ['qk_norm', 'layer', 1],
       ['final_layernorm', 'step', 1],
     ]);
     const embedding = profile.tokenOperators[0];
     expect(embedding?.points).toEqual([1, 2]);
     expect(embedding?.timesUs).toEqual([3.147, 3.381]);
     // Rows out of order in the file come out sorted.
-    expect(profile.tokenOperators[3]?.points).toEqual([1, 2]);
-    expect(profile.tokenOperators[3]?.timesUs).toEqual([2.4, 2.5]);
+    expect(profile.tokenOperators[4]?.points).toEqual([1, 2]);
+    expect(profile.tokenOperators[4]?.timesUs).toEqual([2.4, 2.5]);
   });
 
   it('turns per_sequence rows into sequence operators', () => {
@@ -99,8 +100,9 @@ describe('convertVllm019', () => {
     ]);
   });
 
-  it('notes the measured operators format /1 has no name for', () => {
-    expect(profile.source.note).toMatch(/^base note\. Not converted.*qk_norm/);
+  it("converts Qwen3's qk_norm as a per-layer operator", () => {
+    const qkNorm = profile.tokenOperators.find((operator) => operator.name === 'qk_norm');
+    expect(qkNorm).toMatchObject({ scope: 'layer', count: 1, points: [1, 2], timesUs: [4.1, 4.2] });
   });
 
   it('leaves attention and moe out when the files are absent', () => {

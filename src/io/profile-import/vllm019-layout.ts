@@ -29,9 +29,9 @@ import { type ProfileHeader, withNote } from './profile-header.js';
 /**
  * dense.csv operators. `layernorm` is one RMSNorm call (vLLM fuses the residual add into it); the
  * profiler's model catalog runs it before attention and before the MLP, so it counts twice per
- * layer under the name of the first. `null`: measured, but format /1 has no name for it.
+ * layer under the name of the first.
  */
-const DENSE_OPERATORS: Readonly<Record<string, TokenOperatorMapping | null>> = {
+const DENSE_OPERATORS: Readonly<Record<string, TokenOperatorMapping>> = {
   embedding: { name: 'embedding', scope: 'step', count: 1 },
   layernorm: { name: 'input_layernorm', scope: 'layer', count: 2 },
   qkv_proj: { name: 'qkv_proj', scope: 'layer', count: 1 },
@@ -41,7 +41,8 @@ const DENSE_OPERATORS: Readonly<Record<string, TokenOperatorMapping | null>> = {
   act_fn: { name: 'act_fn', scope: 'layer', count: 1 },
   down_proj: { name: 'down_proj', scope: 'layer', count: 1 },
   final_layernorm: { name: 'final_layernorm', scope: 'step', count: 1 },
-  qk_norm: null,
+  // Qwen3's per-head RMSNorm of q and k, one call per layer.
+  qk_norm: { name: 'qk_norm', scope: 'layer', count: 1 },
 };
 
 /** The grids here are already sparse (152 token counts up to 2048): nothing is thinned. */
@@ -108,7 +109,6 @@ export function convertVllm019(tables: Vllm019Tables, header: ProfileHeader): Op
   dense.requireColumns(['layer', 'tokens', 'time_us']);
   perSequence.requireColumns(['layer', 'sequences', 'time_us']);
 
-  const skipped = new Set<string>();
   const tokenOperators = [];
   const denseGroups = groupByOperator(
     dense.map((row) => [
@@ -121,10 +121,6 @@ export function convertVllm019(tables: Vllm019Tables, header: ProfileHeader): Op
     const mapping = DENSE_OPERATORS[name];
     if (mapping === undefined) {
       throw new InvalidCatalogFileError(dense.origin, `unknown operator '${name}'`);
-    }
-    if (mapping === null) {
-      skipped.add(name);
-      continue;
     }
     tokenOperators.push(tokenOperator(mapping, samples, KEEP_EVERY_POINT));
   }
@@ -146,15 +142,9 @@ export function convertVllm019(tables: Vllm019Tables, header: ProfileHeader): Op
 
   const attention = tables.attention && convertAttention(tables.attention);
   const moe = tables.moe && convertMoe(tables.moe);
-  const notes =
-    skipped.size > 0
-      ? [
-          `Not converted (no format /1 name): ${[...skipped].join(', ')}; the profile leaves their time out.`,
-        ]
-      : [];
   return {
     format: PROFILE_FORMAT,
-    ...withNote(header, notes),
+    ...header,
     tokenOperators: sortTokenOperators(tokenOperators),
     sequenceOperators,
     ...(attention === undefined ? {} : { attention }),
