@@ -36,6 +36,7 @@ export function formatSummary(summary: SummaryDocument): string {
     `${summary.gpus} x ${summary.hardware} (tp ${summary.tp}, pp ${summary.pp})`,
   );
   text += `Workload: ${summary.workload.description}\n`;
+  text += `Step time: ${summary.engine.cost_model_detail}\n`;
   text += line('Completed requests', String(summary.requests.completed));
   text += line(
     'Preempted requests (preemptions)',

@@ -115,6 +115,7 @@ function describeModel(model: ServedModel): string {
     `  precision  weights ${precision.weightDtype}, KV cache ${precision.kvCacheDtype}\n` +
     `  KV cache   ${formatCount(kvCapacity.capacityTokens)} tokens in ${formatCount(kvCapacity.totalBlocks)} blocks of ${kvCapacity.blockSize} (${gib(kvCapacity.kvCacheBytesPerGpu)} GiB per GPU; weights ${gib(kvCapacity.weightBytesPerGpu)} GiB per GPU)\n` +
     `  engine     max-num-seqs ${engineConfig.maxNumSeqs}, max-num-batched-tokens ${engineConfig.maxNumBatchedTokens}, max-model-len ${engineConfig.maxModelLen}, chunked prefill ${engineConfig.enableChunkedPrefill ? 'on' : 'off'}\n` +
+    `  step time  ${deployment.costModelChoice.description}\n` +
     `  tokenizer  ${tokenizer.tokenizer.name} (${tokenizer.exact ? 'exact' : 'estimated'}), chat template ${tokenizer.chatTemplate}\n`
   );
 }

@@ -34,6 +34,8 @@ export interface SimulateFlags {
   readonly maxModelLen?: number;
   readonly blockSize?: number;
   readonly chunkedPrefill?: boolean;
+  readonly costModel?: string;
+  readonly engine?: string;
   readonly numRequests?: number;
   readonly requestRate?: number;
   readonly burstiness?: number;
@@ -101,6 +103,14 @@ export function addEngineFlags(command: Command, options: { repeatableModel?: bo
     .option(
       '--no-chunked-prefill',
       'prefill whole prompts in steps of their own (vLLM V0 behaviour)',
+    )
+    .option(
+      '--cost-model <kind>',
+      'step-time model: auto (a measured profile when one matches, else analytical) | analytical | profile (default auto)',
+    )
+    .option(
+      '--engine <name>',
+      'serving engine whose defaults to simulate: vllm | trtllm | sglang (default vllm)',
     )
     .option('--seed <n>', 'random seed of the run (default 0)', parseIntegerFlag);
 }
@@ -170,6 +180,8 @@ export function engineOptionsFromFlags(flags: SimulateFlags): EngineOptionsInput
     maxModelLen: flags.maxModelLen,
     blockSize: flags.blockSize as EngineOptionsInput['blockSize'],
     enableChunkedPrefill: flags.chunkedPrefill,
+    costModel: flags.costModel as EngineOptionsInput['costModel'],
+    engine: flags.engine as EngineOptionsInput['engine'],
   });
 }
 

@@ -57,6 +57,7 @@ export interface SummaryDocument {
     readonly kv_cache_dtype: string;
     readonly scheduler: string;
     readonly cost_model: string;
+    readonly cost_model_detail: string;
   };
   readonly workload: {
     readonly description: string;
@@ -127,6 +128,7 @@ export function buildSummaryDocument(input: SummaryDocumentInput): SummaryDocume
       kv_cache_dtype: deployment.precision.kvCacheDtype,
       scheduler: deployment.scheduler.kind,
       cost_model: deployment.costModel.kind,
+      cost_model_detail: deployment.costModelChoice.description,
     },
     workload: {
       description: input.workloadDescription,

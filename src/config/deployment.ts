@@ -10,7 +10,6 @@ import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
 import type { EngineOptions } from '../core/engine/engine.js';
 import type { EngineConfig, EngineObserver } from '../core/engine/engine-types.js';
 import { computeKvCapacity, type KvCapacity } from '../core/kv-cache/kv-capacity.js';
-import { AnalyticalCostModel } from '../core/perf/analytical-cost-model.js';
 import type { CostModel, ParallelConfig } from '../core/perf/cost-model.js';
 import type { HardwareSpec } from '../core/perf/hardware-spec.js';
 import type { KvCacheDtype, PrecisionConfig, WeightDtype } from '../core/perf/precision.js';
@@ -18,6 +17,7 @@ import { PrefillFirstScheduler } from '../core/scheduler/prefill-first-scheduler
 import type { Scheduler } from '../core/scheduler/scheduler.js';
 import { VllmV1Scheduler } from '../core/scheduler/vllm-v1-scheduler.js';
 import { InsufficientMemoryError, InvalidConfigError } from '../errors.js';
+import { type CostModelChoice, chooseCostModel } from './cost-model-choice.js';
 import {
   type EngineOptionsInput,
   engineOptionsSchema,
@@ -41,6 +41,8 @@ export interface Deployment {
   readonly kvCapacity: KvCapacity;
   readonly engineConfig: EngineConfig;
   readonly costModel: CostModel;
+  /** Which cost model was chosen and why (logged at start-up and in summaries). */
+  readonly costModelChoice: CostModelChoice;
   readonly scheduler: Scheduler;
 }
 
@@ -120,6 +122,15 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     hardware.file.name,
   );
 
+  const costModelChoice = chooseCostModel({
+    requested: options.costModel,
+    model,
+    hardwareSpec,
+    parallel,
+    precision,
+    calibration: calibration.analytical,
+  });
+
   const engineConfig: EngineConfig = {
     maxNumSeqs,
     maxNumBatchedTokens,
@@ -139,12 +150,8 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     gpuMemoryUtilization: options.gpuMemoryUtilization,
     kvCapacity,
     engineConfig,
-    costModel: new AnalyticalCostModel({
-      model: spec,
-      hardware: hardwareSpec,
-      precision,
-      calibration: calibration.analytical,
-    }),
+    costModel: costModelChoice.costModel,
+    costModelChoice,
     scheduler: options.enableChunkedPrefill ? new VllmV1Scheduler() : new PrefillFirstScheduler(),
   };
 }
