@@ -4,7 +4,7 @@
  * filled in. Every inconsistency becomes a one-line error that says what to change.
  */
 
-import { loadCalibration } from '../catalog/calibration-catalog.js';
+import { deviceMemoryBytes, loadCalibration } from '../catalog/calibration-catalog.js';
 import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog.js';
 import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
 import type { EngineOptions } from '../core/engine/engine.js';
@@ -19,10 +19,16 @@ import { VllmV1Scheduler } from '../core/scheduler/vllm-v1-scheduler.js';
 import { InsufficientMemoryError, InvalidConfigError } from '../errors.js';
 import { type CostModelChoice, chooseCostModel } from './cost-model-choice.js';
 import {
+  type BatchDefaults,
   type EngineOptionsInput,
   engineOptionsSchema,
-  vllmBatchDefaults,
 } from './engine-options.js';
+import {
+  type EnginePreset,
+  enginePreset,
+  kvBudgetBytes,
+  type MemoryBudgetRule,
+} from './engine-presets.js';
 import { parseWithSchema } from './parse-with-schema.js';
 
 const GIB = 2 ** 30;
@@ -44,6 +50,8 @@ export interface Deployment {
   /** Which cost model was chosen and why (logged at start-up and in summaries). */
   readonly costModelChoice: CostModelChoice;
   readonly scheduler: Scheduler;
+  /** The serving engine's defaults this deployment follows. */
+  readonly enginePreset: EnginePreset;
 }
 
 /** Validates settings and builds the deployment. Throws `LlmServingSimError`s on bad input. */
@@ -80,11 +88,56 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
         `window of ${model.id}`,
     );
   }
-  const defaults = vllmBatchDefaults(hardwareSpec.memoryBytes, hardware.file.name);
+  const preset = enginePreset(options.engine);
+  const enableChunkedPrefill = options.enableChunkedPrefill ?? preset.chunkedPrefill.value;
+  const blockSize = options.blockSize ?? preset.blockSize.value;
+  const gpu = {
+    memoryBytesPerGpu: hardwareSpec.memoryBytes,
+    hardwareName: hardware.file.name,
+    tp: parallel.tp,
+    pp: parallel.pp,
+  };
+  const gpuMemoryUtilization =
+    options.gpuMemoryUtilization ?? preset.memoryBudget.defaultFraction(gpu);
+  const calibration = loadCalibration();
+  // The driver reports a little less than the nominal memory; an explicit --npu-mem is taken as is.
+  const deviceMemory =
+    options.npuMem === undefined ? deviceMemoryBytes(hardware.file.name) : undefined;
+  const sizeKvCache = (batch: BatchDefaults): KvCapacity =>
+    applyBudgetRule(
+      computeKvCapacity({
+        model: spec,
+        precision,
+        parallel,
+        memoryBytesPerGpu: hardwareSpec.memoryBytes,
+        ...(deviceMemory === undefined ? {} : { deviceMemoryBytesPerGpu: deviceMemory }),
+        gpuMemoryUtilization,
+        blockSize,
+        maxNumBatchedTokens: batch.maxNumBatchedTokens,
+        maxNumSeqs: batch.maxNumSeqs,
+        reserve: calibration.memoryReserve,
+      }),
+      preset.memoryBudget,
+      gpuMemoryUtilization,
+    );
+  // SGLang derives its running-request cap from the KV pool, whose size depends only on the token
+  // budget, so the cache is sized with the preset's budget first and the limits resolved after.
+  const batchContext = { ...gpu, maxModelLen, kvCapacityTokens: 0 };
+  const provisional = preset.batchDefaults.resolve(batchContext);
+  const defaults = preset.batchDefaults.resolve({
+    ...batchContext,
+    kvCapacityTokens: sizeKvCache({
+      maxNumSeqs: options.maxNumSeqs ?? provisional.maxNumSeqs,
+      maxNumBatchedTokens: options.maxNumBatchedTokens ?? provisional.maxNumBatchedTokens,
+    }).capacityTokens,
+  });
   const maxNumSeqs = options.maxNumSeqs ?? defaults.maxNumSeqs;
   let maxNumBatchedTokens = options.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
-  if (!options.enableChunkedPrefill) {
-    // Without chunking a whole prompt must fit one step, so vLLM raises the budget to the context.
+  // Engines that reject prompts longer than the step budget (TensorRT-LLM without chunked
+  // context) keep the budget; vLLM raises it to the context so a whole prompt fits one step.
+  const rejectsLongPrompts =
+    !enableChunkedPrefill && preset.longPromptWithoutChunking.value === 'reject';
+  if (!enableChunkedPrefill && !rejectsLongPrompts) {
     if (options.maxNumBatchedTokens === undefined) {
       maxNumBatchedTokens = Math.max(maxModelLen, defaults.maxNumBatchedTokens);
     } else if (options.maxNumBatchedTokens < maxModelLen) {
@@ -102,25 +155,8 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     );
   }
 
-  const calibration = loadCalibration();
-  const kvCapacity = computeKvCapacity({
-    model: spec,
-    precision,
-    parallel,
-    memoryBytesPerGpu: hardwareSpec.memoryBytes,
-    gpuMemoryUtilization: options.gpuMemoryUtilization,
-    blockSize: options.blockSize,
-    maxNumBatchedTokens,
-    maxNumSeqs,
-    reserve: calibration.memoryReserve,
-  });
-  checkCapacity(
-    kvCapacity,
-    maxModelLen,
-    options.gpuMemoryUtilization,
-    model.id,
-    hardware.file.name,
-  );
+  const kvCapacity = sizeKvCache({ maxNumSeqs, maxNumBatchedTokens });
+  checkCapacity(kvCapacity, maxModelLen, gpuMemoryUtilization, model.id, hardware.file.name);
 
   const costModelChoice = chooseCostModel({
     requested: options.costModel,
@@ -134,9 +170,12 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
   const engineConfig: EngineConfig = {
     maxNumSeqs,
     maxNumBatchedTokens,
-    enableChunkedPrefill: options.enableChunkedPrefill,
+    enableChunkedPrefill,
     maxModelLen,
-    blockSize: options.blockSize,
+    blockSize,
+    ...(rejectsLongPrompts && maxNumBatchedTokens < maxModelLen
+      ? { maxPromptTokens: maxNumBatchedTokens }
+      : {}),
     totalKvBlocks: kvCapacity.totalBlocks,
     parallel,
   };
@@ -147,12 +186,13 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     parallel,
     gpus: parallel.tp * parallel.pp,
     precision,
-    gpuMemoryUtilization: options.gpuMemoryUtilization,
+    gpuMemoryUtilization,
     kvCapacity,
     engineConfig,
     costModel: costModelChoice.costModel,
     costModelChoice,
-    scheduler: options.enableChunkedPrefill ? new VllmV1Scheduler() : new PrefillFirstScheduler(),
+    enginePreset: preset,
+    scheduler: schedulerOf(preset, enableChunkedPrefill),
   };
 }
 
@@ -163,6 +203,51 @@ export function engineOptionsOf(deployment: Deployment, observer: EngineObserver
     scheduler: deployment.scheduler,
     costModel: deployment.costModel,
     observer,
+  };
+}
+
+/**
+ * The step policy: vLLM V1's (chunked prefill mixed with decodes) unless the engine runs whole
+ * prompts; engines that mix whole prompts with decodes (TensorRT-LLM) keep the V1 loop without
+ * chunking, those that do not mix run prefill-first steps. No-evict engines reserve KV for the
+ * whole output at admission. SGLang alternates prefill and decode batches even with chunking on;
+ * the V1 loop (which mixes them) stands in for it.
+ */
+function schedulerOf(preset: EnginePreset, enableChunkedPrefill: boolean): Scheduler {
+  const reserveWholeOutput = preset.noEvictAdmission.value;
+  if (enableChunkedPrefill) return new VllmV1Scheduler({ reserveWholeOutput });
+  // vLLM without chunked prefill is simulated as V0 did it (the flag's documented meaning).
+  if (preset.engine !== 'vllm' && preset.mixesPrefillAndDecode.value) {
+    return new VllmV1Scheduler({ chunkPrompts: false, reserveWholeOutput });
+  }
+  return new PrefillFirstScheduler();
+}
+
+/** The capacity with the KV bytes an engine's budget rule gives (vLLM's rule leaves it as is). */
+function applyBudgetRule(
+  capacity: KvCapacity,
+  rule: MemoryBudgetRule,
+  fraction: number,
+): KvCapacity {
+  if (rule.kind === 'fraction-of-total' && rule.activationsInsideFraction) return capacity;
+  const kvCacheBytesPerGpu =
+    kvBudgetBytes(rule, {
+      memoryBytes: capacity.deviceMemoryBytesPerGpu,
+      weightBytes: capacity.weightBytesPerGpu,
+      activationPeakBytes: capacity.activationPeakBytesPerGpu,
+      nonTorchBytes: capacity.nonTorchBytesPerGpu,
+      fraction,
+    }) - capacity.cudaGraphBytesPerGpu;
+  const totalBlocks = Math.max(
+    0,
+    Math.floor(kvCacheBytesPerGpu / (capacity.kvBytesPerTokenPerGpu * capacity.blockSize)),
+  );
+  return {
+    ...capacity,
+    budgetBytesPerGpu: capacity.deviceMemoryBytesPerGpu * fraction,
+    kvCacheBytesPerGpu,
+    totalBlocks,
+    capacityTokens: totalBlocks * capacity.blockSize,
   };
 }
 

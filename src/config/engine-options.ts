@@ -22,7 +22,8 @@ export const engineOptionsSchema = z.object({
   npuNum: positiveInteger.optional(),
   /** Memory per GPU in GiB, overriding the catalog (the original tool's `--npu_mem`). */
   npuMem: z.number().positive().optional(),
-  gpuMemoryUtilization: z.number().gt(0).lte(1).default(0.9),
+  /** Unset: the engine preset's fraction (vLLM 0.9). */
+  gpuMemoryUtilization: z.number().gt(0).lte(1).optional(),
   dtype: z
     .enum(['auto', 'bfloat16', 'bf16', 'float16', 'fp16', 'half', 'fp8', 'int4'])
     .default('auto'),
@@ -39,12 +40,13 @@ export const engineOptionsSchema = z.object({
         error: 'must be one of 1, 8, 16, 32, 64, 128',
       },
     )
-    .default(16),
-  enableChunkedPrefill: z.boolean().default(true),
+    .optional(),
+  /** Unset: the engine preset's default (on for vLLM). */
+  enableChunkedPrefill: z.boolean().optional(),
   /** Step-time model: a measured profile when one matches (auto), or the roofline model. */
   costModel: z.enum(['auto', 'analytical', 'profile']).default('auto'),
-  /** Serving engine whose defaults and overheads to simulate. */
-  engine: z.enum(['vllm', 'trtllm', 'sglang']).default('vllm'),
+  /** Serving engine (or documented version family) whose defaults to simulate. */
+  engine: z.enum(['vllm', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3']).default('vllm'),
 });
 
 export type EngineOptionsInput = z.input<typeof engineOptionsSchema>;

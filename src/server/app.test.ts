@@ -578,7 +578,7 @@ describe('a KV cache too small for the load', () => {
     const { app, model } = await buildServedApp({
       // Slow enough that all eight arrive (about 1 ms of handling each) before the first ends.
       timeScale: 20,
-      engine: { npuMem: 19.5, maxModelLen: 2048 },
+      engine: { npuMem: 17.9, maxModelLen: 2048 },
     });
     try {
       expect(model.deployment.kvCapacity.capacityTokens).toBe(3520);

@@ -15,6 +15,8 @@ export interface EngineConfig {
   readonly enableChunkedPrefill: boolean;
   /** Longest prompt + output a request may have; longer prompts are rejected, outputs capped. */
   readonly maxModelLen: number;
+  /** Longest prompt admitted, when shorter than the context (engines that run prompts whole). */
+  readonly maxPromptTokens?: number;
   readonly blockSize: number;
   /** KV-cache blocks of the instance. */
   readonly totalKvBlocks: number;

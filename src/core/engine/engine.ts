@@ -251,7 +251,11 @@ export class Engine {
     this.observer.requestArrive?.(request, this.nowSeconds);
     // vLLM rejects a prompt that leaves no room for one output token, and stops generation at
     // the context window.
-    if (request.inputTokens >= maxModelLen) {
+    const maxPrompt = this.config.maxPromptTokens;
+    if (
+      request.inputTokens >= maxModelLen ||
+      (maxPrompt !== undefined && request.inputTokens > maxPrompt)
+    ) {
       request.status = 'rejected';
       request.finishS = this.nowSeconds;
       this.observer.requestReject?.(request, 'prompt-too-long', this.nowSeconds);

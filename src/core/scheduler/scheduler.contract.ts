@@ -14,16 +14,23 @@ export interface TestRequest extends SchedulerRequest {
   readonly inputTokens: number;
   outputTokens: number;
   numComputedTokens: number;
+  targetOutputTokens: number;
   allocatedBlocks: number;
   preemptions: number;
 }
 
-export function testRequest(id: string, inputTokens: number, outputTokens = 0): TestRequest {
+export function testRequest(
+  id: string,
+  inputTokens: number,
+  outputTokens = 0,
+  targetOutputTokens = Math.max(1, outputTokens),
+): TestRequest {
   return {
     id,
     inputTokens,
     outputTokens,
     numComputedTokens: 0,
+    targetOutputTokens,
     allocatedBlocks: 0,
     preemptions: 0,
   };

@@ -13,6 +13,8 @@ export interface SchedulerRequest extends KvBlockHolder {
   readonly outputTokens: number;
   /** Context tokens whose KV is computed or scheduled (advanced when a chunk is scheduled). */
   readonly numComputedTokens: number;
+  /** Tokens it will generate in all (its `max_tokens`); policies that reserve KV ahead read it. */
+  readonly targetOutputTokens: number;
 }
 
 /** The engine state a policy works on, and the three actions it may take. */
