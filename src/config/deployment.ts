@@ -133,10 +133,10 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
   });
   const maxNumSeqs = options.maxNumSeqs ?? defaults.maxNumSeqs;
   let maxNumBatchedTokens = options.maxNumBatchedTokens ?? defaults.maxNumBatchedTokens;
-  // Engines that reject prompts longer than the step budget (TensorRT-LLM without chunked
-  // context) keep the budget; vLLM raises it to the context so a whole prompt fits one step.
-  const rejectsLongPrompts =
-    !enableChunkedPrefill && preset.longPromptWithoutChunking.value === 'reject';
+  // Without chunking a whole prompt must fit one step. vLLM raises the budget to the context;
+  // TensorRT-LLM keeps its budget (trtllm-bench already sized it for the dataset's longest
+  // prompt) and rejects longer prompts.
+  const rejectsLongPrompts = !enableChunkedPrefill && preset.engine !== 'vllm';
   if (!enableChunkedPrefill && !rejectsLongPrompts) {
     if (options.maxNumBatchedTokens === undefined) {
       maxNumBatchedTokens = Math.max(maxModelLen, defaults.maxNumBatchedTokens);

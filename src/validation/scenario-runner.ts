@@ -5,8 +5,11 @@
  */
 
 import { join } from 'node:path';
+import { resolveHardware } from '../catalog/hardware-catalog.js';
+import { resolveModel } from '../catalog/model-catalog.js';
 import { type Deployment, engineOptionsOf, resolveDeployment } from '../config/deployment.js';
 import { type EngineOptionsInput, engineOptionsSchema } from '../config/engine-options.js';
+import { trtllmBenchBatchSettings } from '../config/engine-presets.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
 import {
@@ -16,6 +19,7 @@ import {
   type TimeSeriesRow,
 } from '../core/metrics/metrics-collector.js';
 import { type LatencyStats, summarize } from '../core/metrics/percentiles.js';
+import { countParameters } from '../core/perf/model-spec.js';
 import { LlmServingSimError } from '../errors.js';
 import { signedErrorPercent, timeSeriesErrorPercent } from './error-statistics.js';
 import type { LoadedRow } from './scenario-catalog.js';
@@ -99,7 +103,7 @@ function predictRow(row: SimulatedRow, directory: string, options: RowRunOptions
       return predictStaticBatch(row, workload, options);
     case 'synthetic': {
       const result = run(
-        engineInput(row.setup, options.costModel),
+        { ...engineInput(row.setup, options.costModel), ...benchLimits(row.setup, workload) },
         definedOnly({
           numRequests: workload.numRequests,
           requestRate:
@@ -117,6 +121,44 @@ function predictRow(row: SimulatedRow, directory: string, options: RowRunOptions
       };
     }
   }
+}
+
+/**
+ * trtllm-bench sizes its engine from the dataset when the run does not: `max_seq_len` = longest
+ * prompt + longest output, and the batch limits from its own heuristic (see
+ * `trtllmBenchBatchSettings`). Applied to fixed-length synthetic rows, where the dataset's lengths
+ * are the row's; stated settings win.
+ */
+function benchLimits(
+  setup: Setup,
+  workload: Extract<ScenarioWorkload, { kind: 'synthetic' }>,
+): Partial<EngineOptionsInput> {
+  if (setup.engine !== 'trtllm-bench') return {};
+  const input = Number(workload.inputLen);
+  const output = Number(workload.outputLen);
+  if (!Number.isInteger(input) || !Number.isInteger(output)) return {};
+  const model = resolveModel(setup.model).spec;
+  const hardware = resolveHardware(setup.hardware).spec;
+  const weightBytesPerParameter = setup.dtype === 'fp8' ? 1 : 2;
+  const settings = trtllmBenchBatchSettings({
+    parameterCount: countParameters(model).total,
+    weightBytesPerParameter,
+    kvBytesPerElement: setup.kvCacheDtype?.startsWith('fp8') === true ? 1 : 2,
+    numAttentionLayers: model.numLayers,
+    numKeyValueHeads: model.numKeyValueHeads,
+    headDim: model.headDim,
+    memoryBytesPerGpu: hardware.memoryBytes,
+    tp: setup.tp ?? 1,
+    pp: setup.pp ?? 1,
+    averageInputTokens: input,
+    averageOutputTokens: output,
+    maxInputTokens: input,
+  });
+  return definedOnly({
+    maxModelLen: setup.maxModelLen ?? input + output,
+    maxNumSeqs: setup.maxNumSeqs ?? settings.maxNumSeqs,
+    maxNumBatchedTokens: setup.maxNumBatchedTokens ?? settings.maxNumBatchedTokens,
+  });
 }
 
 /** Settings of the row as `resolveDeployment` takes them. */
