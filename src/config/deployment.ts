@@ -5,6 +5,7 @@
  */
 
 import { deviceMemoryBytes, loadCalibration } from '../catalog/calibration-catalog.js';
+import { perSequenceStepOverheadS } from '../catalog/engine-overhead-catalog.js';
 import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog.js';
 import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
 import type { EngineOptions } from '../core/engine/engine.js';
@@ -13,6 +14,7 @@ import { computeKvCapacity, type KvCapacity } from '../core/kv-cache/kv-capacity
 import type { CostModel, ParallelConfig } from '../core/perf/cost-model.js';
 import type { HardwareSpec } from '../core/perf/hardware-spec.js';
 import type { KvCacheDtype, PrecisionConfig, WeightDtype } from '../core/perf/precision.js';
+import { SequenceOverheadCostModel } from '../core/perf/sequence-overhead.js';
 import { PrefillFirstScheduler } from '../core/scheduler/prefill-first-scheduler.js';
 import type { Scheduler } from '../core/scheduler/scheduler.js';
 import { VllmV1Scheduler } from '../core/scheduler/vllm-v1-scheduler.js';
@@ -189,7 +191,7 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     gpuMemoryUtilization,
     kvCapacity,
     engineConfig,
-    costModel: costModelChoice.costModel,
+    costModel: withEngineOverhead(costModelChoice.costModel, preset),
     costModelChoice,
     enginePreset: preset,
     scheduler: schedulerOf(preset, enableChunkedPrefill),
@@ -221,6 +223,12 @@ function schedulerOf(preset: EnginePreset, enableChunkedPrefill: boolean): Sched
     return new VllmV1Scheduler({ chunkPrompts: false, reserveWholeOutput });
   }
   return new PrefillFirstScheduler();
+}
+
+/** The cost model with the engine's serial per-sequence CPU time added, where it has one. */
+function withEngineOverhead(costModel: CostModel, preset: EnginePreset): CostModel {
+  const perSequence = perSequenceStepOverheadS(preset.id);
+  return perSequence > 0 ? new SequenceOverheadCostModel(costModel, perSequence) : costModel;
 }
 
 /** The capacity with the KV bytes an engine's budget rule gives (vLLM's rule leaves it as is). */

@@ -46,7 +46,9 @@ export const engineOptionsSchema = z.object({
   /** Step-time model: a measured profile when one matches (auto), or the roofline model. */
   costModel: z.enum(['auto', 'analytical', 'profile']).default('auto'),
   /** Serving engine (or documented version family) whose defaults to simulate. */
-  engine: z.enum(['vllm', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3']).default('vllm'),
+  engine: z
+    .enum(['vllm', 'vllm-v0', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3'])
+    .default('vllm'),
 });
 
 export type EngineOptionsInput = z.input<typeof engineOptionsSchema>;

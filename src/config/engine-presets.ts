@@ -18,7 +18,7 @@ export type EngineName = 'vllm' | 'trtllm' | 'sglang';
  * `trtllm-bench` the offline throughput benchmark that produced NVIDIA's tables; `sglang` is the
  * 0.5.x family and `sglang-0.3` the release of the SGLang-vs-vLLM comparison.
  */
-export type EnginePresetId = EngineName | 'trtllm-bench' | 'sglang-0.3';
+export type EnginePresetId = EngineName | 'vllm-v0' | 'trtllm-bench' | 'sglang-0.3';
 
 /** A value and where it comes from. */
 export interface Sourced<T> {
@@ -171,6 +171,44 @@ const VLLM_PRESET: EnginePreset = {
     'V0 defaults of 0.5.x/0.6.x (max_num_seqs 256, chunked prefill only for long contexts)',
     'async scheduling of later V1 releases (folded into the fitted step overhead)',
   ],
+};
+
+/**
+ * vLLM's V0 engine (0.5–0.7, and 0.8+ with VLLM_USE_V1=0): the same memory rule, 256 sequences,
+ * chunked prefill off by default (512 tokens per step when it is turned on), and scheduling,
+ * input preparation and output processing in Python between GPU steps. The per-sequence part of
+ * that CPU time is fitted (calibration/engine-overheads.json) and added to every step.
+ */
+const VLLM_V0_PRESET: EnginePreset = {
+  ...VLLM_PRESET,
+  id: 'vllm-v0',
+  versions: 'vLLM V0 engine, 0.5.x–0.7.x OpenAI API server and benchmark scripts',
+  batchDefaults: {
+    resolve: (context) => ({
+      maxNumSeqs: 256,
+      maxNumBatchedTokens: Math.max(2048, context.maxModelLen),
+    }),
+    source:
+      'SchedulerConfig defaults of vLLM 0.5/0.6 (vllm/config.py): max_num_seqs 256; ' +
+      'max_num_batched_tokens = max(max_model_len, 2048) without chunked prefill, 512 with it',
+  },
+  chunkedPrefill: {
+    value: false,
+    source:
+      'EngineArgs.enable_chunked_prefill defaults to off in 0.5/0.6 (turned on automatically only ' +
+      'for contexts over 32K tokens)',
+  },
+  mixesPrefillAndDecode: {
+    value: false,
+    source: 'V0 scheduler without chunked prefill: prompt steps and decode steps never mix',
+  },
+  overlapsCpuWithGpu: {
+    value: false,
+    source:
+      'V0 runs the scheduler, input preparation and detokenization between GPU steps (output ' +
+      'processing was made asynchronous only in 0.6.0, multi-step scheduling is not simulated)',
+  },
+  notSimulated: VLLM_PRESET.notSimulated,
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -551,6 +589,7 @@ const SGLANG_03_PRESET: EnginePreset = {
 
 const PRESETS: Readonly<Record<EnginePresetId, EnginePreset>> = {
   vllm: VLLM_PRESET,
+  'vllm-v0': VLLM_V0_PRESET,
   trtllm: TRTLLM_PRESET,
   'trtllm-bench': TRTLLM_BENCH_PRESET,
   sglang: SGLANG_PRESET,

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { thrown } from '../../test/support/thrown.js';
+import { loadEngineOverheads } from '../catalog/engine-overhead-catalog.js';
 import { resolveHardware } from '../catalog/hardware-catalog.js';
 import { resolveModel } from '../catalog/model-catalog.js';
 import { InvalidCatalogFileError } from '../errors.js';
@@ -48,9 +49,15 @@ describe('shipped scenarios', () => {
     }
   });
 
-  it('mark the calibration input and only it', () => {
+  it('mark the calibration inputs and only them', () => {
     const calibration = simulated.filter(({ row }) => row.usedForCalibration);
-    expect(calibration.map(({ row }) => row.id)).toEqual(['P-077']);
+    // P-077 fits the per-step overhead, P-063 the V0 engine's per-sequence CPU time.
+    expect(calibration.map(({ row }) => row.id).sort()).toEqual(['P-063', 'P-077']);
+    for (const preset of Object.values(loadEngineOverheads().presets)) {
+      for (const id of preset.fittedOn) {
+        expect(calibration.map(({ row }) => row.id)).toContain(id);
+      }
+    }
   });
 
   it('replay the vLLM runs with the engine arguments of their meta.json', () => {

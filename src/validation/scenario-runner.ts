@@ -41,6 +41,8 @@ export interface RowRunOptions {
   readonly costModel: CostModelChoice;
   /** Seed of synthetic workloads. */
   readonly seed: number;
+  /** Changes the resolved deployment before it runs (calibration fits vary one constant). */
+  readonly adjustDeployment?: (deployment: Deployment) => Deployment;
 }
 
 /** One published value next to its prediction. */
@@ -113,6 +115,7 @@ function predictRow(row: SimulatedRow, directory: string, options: RowRunOptions
           concurrency: workload.concurrency,
           seed: options.seed,
         }),
+        options,
       );
       return {
         kind: 'predicted',
@@ -184,6 +187,7 @@ export function engineInput(setup: Setup, costModel: CostModelChoice): EngineOpt
 const ENGINE_FAMILY: Readonly<Record<Setup['engine'], EngineOptionsInput['engine']>> = {
   vllm: 'vllm',
   trtllm: 'trtllm',
+  'vllm-v0': 'vllm',
   'trtllm-bench': 'trtllm',
   sglang: 'sglang',
   'sglang-0.3': 'sglang',
@@ -202,8 +206,17 @@ function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
-function run(engine: EngineOptionsInput, workloadInput: WorkloadOptionsInput): RunResult {
-  return runDeployment(resolveDeployment(engine), workloadInput);
+function run(
+  engine: EngineOptionsInput,
+  workloadInput: WorkloadOptionsInput,
+  options: RowRunOptions,
+): RunResult {
+  return runDeployment(resolve(engine, options), workloadInput);
+}
+
+function resolve(engine: EngineOptionsInput, options: RowRunOptions): Deployment {
+  const deployment = resolveDeployment(engine);
+  return options.adjustDeployment ? options.adjustDeployment(deployment) : deployment;
 }
 
 function runDeployment(deployment: Deployment, workloadInput: WorkloadOptionsInput): RunResult {
@@ -324,13 +337,16 @@ function predictStaticBatch(
 ): RowOutcome {
   const outputTokens = workload.outputTokens ?? 1;
   const sequenceTokens = workload.inputTokens + outputTokens;
-  const deployment = resolveDeployment({
-    ...engineInput(row.setup, options.costModel),
-    maxNumSeqs: workload.batchSize,
-    maxNumBatchedTokens: Math.max(workload.batchSize * workload.inputTokens, sequenceTokens),
-    enableChunkedPrefill: false,
-    maxModelLen: sequenceTokens,
-  });
+  const deployment = resolve(
+    {
+      ...engineInput(row.setup, options.costModel),
+      maxNumSeqs: workload.batchSize,
+      maxNumBatchedTokens: Math.max(workload.batchSize * workload.inputTokens, sequenceTokens),
+      enableChunkedPrefill: false,
+      maxModelLen: sequenceTokens,
+    },
+    options,
+  );
   const { blockSize, totalKvBlocks } = deployment.engineConfig;
   const neededBlocks = workload.batchSize * Math.ceil(sequenceTokens / blockSize);
   if (neededBlocks > totalKvBlocks) {
@@ -365,7 +381,7 @@ function predictSweep(
   workload: Extract<ScenarioWorkload, { kind: 'batch-1-sweep' }>,
   options: RowRunOptions,
 ): RowOutcome {
-  const deployment = resolveDeployment(engineInput(row.setup, options.costModel));
+  const deployment = resolve(engineInput(row.setup, options.costModel), options);
   const points = workload.inputTokens.map((inputTokens) => {
     const result = runDeployment(deployment, {
       numRequests: 1,
@@ -417,9 +433,11 @@ const TRACE_STATISTICS = ['mean', 'median', 'p90', 'p99'] as const;
  */
 function predictTrace(row: SimulatedRow, folder: string, options: RowRunOptions): RowOutcome {
   const measured = readVllmRun(folder);
-  const result = run(engineInput(row.setup, options.costModel), {
-    trace: join(folder, 'requests.jsonl'),
-  });
+  const result = run(
+    engineInput(row.setup, options.costModel),
+    { trace: join(folder, 'requests.jsonl') },
+    options,
+  );
   const predictedStats = requestStats(result);
   const measuredStats = { ttft: measured.ttftS, tpot: measured.tpotS, e2eLatency: measured.e2eS };
   const comparisons: Comparison[] = [];

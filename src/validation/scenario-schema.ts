@@ -105,7 +105,7 @@ export const setupSchema = z
      * The engine that produced the measurement: a family (`vllm`, `trtllm`, `sglang`) or one of
      * the version presets of docs/ENGINES.md (`trtllm-bench`, `sglang-0.3`).
      */
-    engine: z.enum(['vllm', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3']),
+    engine: z.enum(['vllm', 'vllm-v0', 'trtllm', 'trtllm-bench', 'sglang', 'sglang-0.3']),
     maxNumSeqs: positiveInteger.optional(),
     maxNumBatchedTokens: positiveInteger.optional(),
     maxModelLen: positiveInteger.optional(),
