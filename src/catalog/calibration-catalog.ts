@@ -2,11 +2,13 @@
  * @module The fitted constants of the analytical cost model and memory model, read from
  * `calibration/analytical.json`, where each value carries the measurement it was derived from;
  * and the measured KV-cache capacities in `calibration/kv-capacity-observations.json` the memory
- * model is checked against.
+ * model is checked against; and the per-GPU analytical constants of
+ * `calibration/analytical-fit.json` (written by `npm run calibrate`, docs/CALIBRATION.md).
  */
 
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { calibrationFromBlocks, type FitFile, fitFileSchema } from '../calibration/fit-file.js';
 import {
   compareKvCapacity,
   type KvCapacityCase,
@@ -24,6 +26,9 @@ import { readCatalogFile } from './read-json-file.js';
 const CALIBRATION_PATH = fileURLToPath(new URL('./calibration/analytical.json', import.meta.url));
 const OBSERVATIONS_PATH = fileURLToPath(
   new URL('./calibration/kv-capacity-observations.json', import.meta.url),
+);
+const ANALYTICAL_FIT_PATH = fileURLToPath(
+  new URL('./calibration/analytical-fit.json', import.meta.url),
 );
 const GIB = 2 ** 30;
 
@@ -71,6 +76,39 @@ export function loadCalibration(): Calibration {
     ),
   };
   return calibration;
+}
+
+let analyticalFits: ReadonlyMap<string, AnalyticalCalibration> | undefined;
+
+/** The per-GPU fits by lower-case hardware name, plus the fallback under `''`. */
+function loadAnalyticalFits(): ReadonlyMap<string, AnalyticalCalibration> {
+  if (analyticalFits) return analyticalFits;
+  const file = readCatalogFile(ANALYTICAL_FIT_PATH, fitFileSchema);
+  const stepOverheadS = loadCalibration().analytical.stepOverheadS;
+  const calibrationOf = (blocks: FitFile['fallback']['blocks']) =>
+    calibrationFromBlocks((block) => {
+      const entry = blocks[block];
+      if (!entry) throw new InvalidCatalogFileError(ANALYTICAL_FIT_PATH, `no block ${block}`);
+      return entry.values;
+    }, stepOverheadS);
+  const fits = new Map<string, AnalyticalCalibration>();
+  for (const [name, entry] of Object.entries(file.gpus)) {
+    fits.set(name.toLowerCase(), calibrationOf(entry.blocks));
+  }
+  fits.set('', calibrationOf(file.fallback.blocks));
+  analyticalFits = fits;
+  return fits;
+}
+
+/**
+ * The analytical cost model's constants for a GPU: its entry of `analytical-fit.json` (fitted to
+ * its operator profiles, with medians of similar GPUs for what it has no measurements of), or the
+ * fallback entry (medians of every fitted GPU) for a GPU the catalog does not know. The per-step
+ * CPU overhead is the shared one of `analytical.json` in every case.
+ */
+export function analyticalCalibrationFor(hardwareName: string): AnalyticalCalibration {
+  const fits = loadAnalyticalFits();
+  return fits.get(hardwareName.toLowerCase()) ?? (fits.get('') as AnalyticalCalibration);
 }
 
 /**

@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { LLAMA_3_1_8B } from '../../../test/support/model-fixtures.js';
-import { type AnalyticalCalibration, AnalyticalCostModel } from './analytical-cost-model.js';
+import {
+  type AnalyticalCalibration,
+  AnalyticalCostModel,
+  TILE_FLOPS_PER_KEY,
+} from './analytical-cost-model.js';
 import { batchShapeOf } from './cost-model.js';
 import type { HardwareSpec } from './hardware-spec.js';
 import type { ModelSpec } from './model-spec.js';
@@ -62,8 +66,11 @@ describe('AnalyticalCostModel work (hand-computed for Llama-3.1-8B)', () => {
 
   it('reads the KV cache of the context in decode attention (GQA: 8 KV heads)', () => {
     const work = model().work(decodeOne, { tp: 1, pp: 1 });
-    // Context 1000 tokens × K and V × 8 heads × 128 × 2 bytes, plus q and o of 32 heads.
-    expect(work.layer.attentionDecode.bytes).toBe(1000 * 2 * 8 * 128 * 2 + 2 * 32 * 128 * 2);
+    // Context 1000 tokens × K and V × 8 heads × 128 × 2 bytes, q and o of 32 heads, and the new
+    // token's K and V written to the cache.
+    expect(work.layer.attentionDecode.bytes).toBe(
+      1000 * 2 * 8 * 128 * 2 + 2 * 32 * 128 * 2 + 2 * 8 * 128 * 2,
+    );
     expect(work.layer.attentionDecode.flops).toBe(4 * 32 * 128 * 1000);
   });
 
@@ -85,7 +92,9 @@ describe('AnalyticalCostModel work (hand-computed for Llama-3.1-8B)', () => {
 
   it('replicates KV heads when tp exceeds their number', () => {
     const work = model().work(decodeOne, { tp: 16, pp: 1 });
-    expect(work.layer.attentionDecode.bytes).toBe(1000 * 2 * 1 * 128 * 2 + 2 * 2 * 128 * 2);
+    expect(work.layer.attentionDecode.bytes).toBe(
+      1000 * 2 * 1 * 128 * 2 + 2 * 2 * 128 * 2 + 2 * 1 * 128 * 2,
+    );
   });
 
   it('halves weight bytes with FP8 weights and KV bytes with an FP8 cache', () => {
@@ -94,7 +103,9 @@ describe('AnalyticalCostModel work (hand-computed for Llama-3.1-8B)', () => {
     });
     const work = fp8.work(decodeOne, { tp: 1, pp: 1 });
     expect(work.layer.oProj.bytes).toBe(4096 * 4096 + 2 * 4096 * 2);
-    expect(work.layer.attentionDecode.bytes).toBe(1000 * 2 * 8 * 128 + 2 * 32 * 128 * 2);
+    expect(work.layer.attentionDecode.bytes).toBe(
+      1000 * 2 * 8 * 128 + 2 * 32 * 128 * 2 + 2 * 8 * 128,
+    );
   });
 
   it('streams only the experts a small batch touches in an MoE layer', () => {
@@ -183,5 +194,150 @@ describe('AnalyticalCostModel predict', () => {
       { tp: 1, pp: 1 },
     );
     expect(wide.seconds).toBeGreaterThan(short.seconds);
+  });
+});
+
+/** A calibration with every refinement, in round numbers. */
+const refined: AnalyticalCalibration = {
+  ...unitCalibration,
+  computeEfficiency: 0.5,
+  memoryEfficiency: 0.8,
+  gemmSharpness: 2,
+  gemmFloorS: 5e-6,
+  streaming: {
+    norm: { bandwidthEfficiency: 2, floorS: 2e-6 },
+    rope: { bandwidthEfficiency: 0.5, floorS: 3e-6 },
+    activation: { bandwidthEfficiency: 1, floorS: 1e-6 },
+    embedding: { bandwidthEfficiency: 0.25, floorS: 4e-6 },
+    sampler: { bandwidthEfficiency: 1, floorS: 10e-6 },
+  },
+  attention: {
+    prefillComputeEfficiency: 0.4,
+    decodeMemoryEfficiency: 0.8,
+    decodeSequenceS: 0.1e-6,
+    floorS: 8e-6,
+    tiles: { computeEfficiency: 1, concurrentTiles: 100, mixedDecodeMemoryEfficiency: 2 },
+  },
+  collectiveLatencyS: 20e-6,
+};
+
+describe('AnalyticalCostModel with fitted refinements', () => {
+  const cost = model({ calibration: refined });
+  const tp1 = { tp: 1, pp: 1 };
+
+  it('prices a GEMM by the soft roofline plus its fixed cost', () => {
+    // o_proj at 1000 tokens: 2·1000·4096·4096 FLOPs at 0.5 PFLOP/s; weights and activations
+    // at 0.8 TB/s; (tc² + tm²)^½ + 5 µs.
+    const flops = 2 * 1000 * 4096 * 4096;
+    const bytes = 4096 * 4096 * 2 + 1000 * (4096 + 4096) * 2;
+    const tc = flops / 5e14;
+    const tm = bytes / 8e11;
+    expect(cost.operatorSeconds('o_proj', 1000, 1)).toBeCloseTo(Math.hypot(tc, tm) + 5e-6, 15);
+  });
+
+  it('prices memory-bound kernels by their kind: fixed cost plus bytes at their bandwidth', () => {
+    // Fused residual-add + RMSNorm moves 4·h·2 bytes per token; RoPE 2·(32 + 8)·128·2.
+    expect(cost.operatorSeconds('input_layernorm', 100, 1)).toBeCloseTo(
+      2e-6 + (4 * 100 * 4096 * 2) / 2e12,
+      15,
+    );
+    expect(cost.operatorSeconds('rotary_emb', 100, 1)).toBeCloseTo(
+      3e-6 + (2 * 100 * 40 * 128 * 2) / 5e11,
+      15,
+    );
+    // A kind without a fit streams at memoryEfficiency with no fixed cost.
+    expect(cost.operatorSeconds('residual_add', 100, 1)).toBeCloseTo(
+      (3 * 100 * 4096 * 2) / 8e11,
+      15,
+    );
+  });
+
+  it('sums the same per-operator prices in a step', () => {
+    const batch = batchShapeOf([
+      { newTokens: 300, priorTokens: 0, isDecode: false, samples: true },
+    ]);
+    const step = cost.predict(batch, tp1);
+    const op = (name: Parameters<typeof cost.operatorSeconds>[0], count = 300) =>
+      cost.operatorSeconds(name, count, 1) as number;
+    expect(step.breakdown.qkv_proj).toBeCloseTo(op('qkv_proj') * 32, 12);
+    expect(step.breakdown.mlp).toBeCloseTo((op('gate_up_proj') + op('down_proj')) * 32, 12);
+    expect(step.breakdown.elementwise).toBeCloseTo(
+      (2 * op('input_layernorm') + op('rotary_emb') + op('act_fn')) * 32 + op('final_layernorm'),
+      12,
+    );
+    expect(step.breakdown.lm_head).toBeCloseTo(op('lm_head', 1), 15);
+    expect(step.breakdown.attention_prefill).toBeCloseTo(
+      cost.attentionLayerSeconds(batch, 1) * 32,
+      12,
+    );
+  });
+
+  it('prices a decode-only batch by KV bytes, a cost per sequence and the layer floor', () => {
+    const batch = batchShapeOf(
+      Array.from({ length: 10 }, () => ({
+        newTokens: 1,
+        priorTokens: 999,
+        isDecode: true,
+        samples: true,
+      })),
+    );
+    const bytes = 10 * 1000 * 4096 + 10 * (2 * 32 * 128 * 2 + 4096);
+    expect(cost.attentionLayerSeconds(batch, 1)).toBeCloseTo(bytes / 8e11 + 10 * 0.1e-6 + 8e-6, 15);
+  });
+
+  it('prices decodes batched with a prefill in the prefill kernel (tile model)', () => {
+    const decodes = Array.from({ length: 10 }, () => ({
+      newTokens: 1,
+      priorTokens: 999,
+      isDecode: true,
+      samples: true,
+    }));
+    const chunk = { newTokens: 16, priorTokens: 0, isDecode: false, samples: true };
+    const mixed = cost.attentionLayerSeconds(batchShapeOf([chunk, ...decodes]), 1);
+    const prefillOnly = cost.attentionLayerSeconds(batchShapeOf([chunk]), 1);
+    // 10 sequences × 32 query heads = 320 tiles over 100 at once: 3.2 waves of 1000 keys, each
+    // key costing TILE_FLOPS_PER_KEY · 100 tiles / (1 PFLOP/s · 1).
+    const perKey = (TILE_FLOPS_PER_KEY * 100) / 1e15;
+    const walk = 3.2 * 1000 * perKey;
+    // Each of 4 query heads per KV head re-reads the KV: 4 × bytes at 2 TB/s.
+    const reread = (4 * (10 * 1000 * 4096 + 10 * (2 * 32 * 128 * 2 + 4096))) / 2e12;
+    expect(mixed - prefillOnly).toBeCloseTo(Math.max(walk, reread), 12);
+    // Measurements of the varlen kernel alone price decodes that way without a prefill too.
+    const alone = cost.attentionLayerSeconds(batchShapeOf(decodes), 1, true);
+    expect(alone).toBeCloseTo(Math.max(walk, reread) + 8e-6, 12);
+  });
+
+  it('bounds a short chunk after a long context by its tile walking every key', () => {
+    const late = batchShapeOf([
+      { newTokens: 16, priorTokens: 16_000, isDecode: false, samples: true },
+    ]);
+    const perKey = (TILE_FLOPS_PER_KEY * 100) / 1e15;
+    expect(cost.attentionLayerSeconds(late, 1)).toBeCloseTo(16_016 * perKey + 8e-6, 12);
+  });
+
+  it('charges a fitted latency per all-reduce call whatever the GPU count', () => {
+    const batch = batchShapeOf([
+      { newTokens: 512, priorTokens: 0, isDecode: false, samples: true },
+    ]);
+    const bytes = 512 * 4096 * 2;
+    for (const tp of [2, 8]) {
+      const step = cost.predict(batch, { tp, pp: 1 });
+      const perCall = ((2 * (tp - 1)) / tp) * (bytes / 1e11) + 20e-6;
+      expect(step.breakdown.all_reduce).toBeCloseTo(2 * perCall * 32, 12);
+    }
+  });
+
+  it('computes logits for every scheduled sequence, partial prefill chunks included', () => {
+    const batch = batchShapeOf([
+      { newTokens: 100, priorTokens: 0, isDecode: false, samples: false },
+      { newTokens: 1, priorTokens: 10, isDecode: true, samples: true },
+    ]);
+    expect(cost.work(batch, tp1).lmHead.flops).toBe(2 * 2 * 4096 * 128256);
+  });
+
+  it('reports the same breakdown components for every step', () => {
+    const a = cost.predict(decodeOne, tp1);
+    const b = cost.predict(prefill, tp1);
+    expect(Object.keys(a.breakdown)).toEqual(Object.keys(b.breakdown));
   });
 });
