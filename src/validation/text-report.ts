@@ -112,6 +112,7 @@ export function formatValidationReport(report: ValidationReport): string {
       ['group', 'rows', 'comparisons', 'mean', 'median'],
       [
         summaryLine('overall', statistics.overall),
+        summaryLine('published rows', statistics.publishedRows),
         ...Object.entries(statistics.byCategory).map(([name, summary]) =>
           summaryLine(`category ${name}`, summary),
         ),

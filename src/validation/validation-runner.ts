@@ -4,9 +4,10 @@
  * was fitted to are listed but never scored; rows whose setup fails are listed with the message.
  */
 
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { closestNames } from '../catalog/closest-names.js';
+import { resolveHardware } from '../catalog/hardware-catalog.js';
 import { InvalidConfigError } from '../errors.js';
 import { type ErrorSummary, summarizeBy, summarizeErrors } from './error-statistics.js';
 import { type LoadedRow, loadScenarios } from './scenario-catalog.js';
@@ -67,6 +68,8 @@ export interface ValidationReport {
   /** Over the comparisons of `scored` rows only. */
   readonly statistics: {
     readonly overall: ErrorSummary;
+    /** Every category but trace replays. */
+    readonly publishedRows: ErrorSummary;
     readonly byCategory: Readonly<Record<string, ErrorSummary>>;
     readonly byHardware: Readonly<Record<string, ErrorSummary>>;
   };
@@ -113,6 +116,8 @@ export function runValidation(options: ValidationOptions): ValidationReport {
     rows,
     statistics: {
       overall: summarizeErrors(scored),
+      // The published tables apart from the trace replays (the issue's targets are stated so).
+      publishedRows: summarizeErrors(scored.filter((c) => c.category !== 'trace-replay')),
       byCategory: summarizeBy(scored, (comparison) => comparison.category),
       byHardware: summarizeBy(scored, (comparison) => comparison.hardware),
     },
@@ -174,7 +179,10 @@ function reportRow(loaded: LoadedRow, options: ValidationOptions): RowReport {
   const outcome = simulateRow(simulated, options);
   const setupFields = {
     model: row.setup.model,
-    hardware: row.setup.hardware,
+    // A GPU file recorded with a run is reported under its catalog GPU's name.
+    hardware: row.setup.hardware.endsWith('.json')
+      ? resolveHardware(join(loaded.directory, row.setup.hardware)).file.name
+      : row.setup.hardware,
     gpus: row.setup.tp * row.setup.pp,
     engine: row.setup.engine,
   };
