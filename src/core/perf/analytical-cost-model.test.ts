@@ -335,6 +335,26 @@ describe('AnalyticalCostModel with fitted refinements', () => {
     expect(cost.work(batch, tp1).lmHead.flops).toBe(2 * 2 * 4096 * 128256);
   });
 
+  it('memoises per token count without changing any result', () => {
+    const fresh = () => model({ calibration: refined });
+    const shapes = [decodeOne, prefill, decodeOne, prefill];
+    const memoised = fresh();
+    for (const shape of shapes) {
+      expect(memoised.predict(shape, { tp: 2, pp: 1 })).toEqual(
+        fresh().predict(shape, { tp: 2, pp: 1 }),
+      );
+    }
+    // Past the memo's range (and at fractional counts) the parts are priced directly.
+    const huge = { ...prefill, prefillTokens: 70_000 };
+    const fractional = { ...prefill, prefillTokens: 511.5 };
+    expect(memoised.predict(huge, tp1).breakdown.mlp).toBeGreaterThan(
+      memoised.predict(prefill, tp1).breakdown.mlp as number,
+    );
+    expect(memoised.predict(fractional, tp1).breakdown.qkv_proj).toBeLessThan(
+      memoised.predict(prefill, tp1).breakdown.qkv_proj as number,
+    );
+  });
+
   it('reports the same breakdown components for every step', () => {
     const a = cost.predict(decodeOne, tp1);
     const b = cost.predict(prefill, tp1);

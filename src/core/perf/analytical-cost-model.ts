@@ -188,6 +188,22 @@ interface RankShape {
 
 const NO_WORK: OperatorWork = { flops: 0, bytes: 0 };
 
+/** Entries of the token-count memo: per-layer parts, then per-step ones. */
+const QKV = 0;
+const O_PROJ = 1;
+const MLP = 2;
+const MOE = 3;
+const ELEMENTWISE = 4;
+const FINAL_NORM = 5;
+const EMBEDDING = 6;
+const ALL_REDUCE = 7;
+const TOKEN_PARTS = 8;
+const LM_HEAD = 0;
+const SAMPLER = 1;
+const LOGIT_PARTS = 2;
+/** Counts past this are priced directly rather than memoised (bounds the memo's memory). */
+const MEMO_LIMIT = 1 << 16;
+
 /** Head dimension the tile constant of attention is quoted at. */
 const REFERENCE_HEAD_DIM = 128;
 
@@ -206,6 +222,12 @@ export class AnalyticalCostModel implements CostModel {
   private readonly rankShapes = new Map<number, RankShape>();
   /** Reused by `predict` so a step allocates nothing but its result. */
   private readonly attentionScratch: MutableAttentionWork = emptyAttentionWork();
+  /** Memoised token-count costs per TP degree (`TOKEN_PARTS` entries per count, NaN = not yet). */
+  private readonly tokenCostTables = new Map<number, Float64Array>();
+  /** Memoised LM head and sampler costs per TP degree, by sequences with logits. */
+  private readonly logitCostTables = new Map<number, Float64Array>();
+  private readonly tokenScratch = new Float64Array(TOKEN_PARTS);
+  private readonly logitScratch = new Float64Array(LOGIT_PARTS);
 
   constructor(options: AnalyticalCostModelOptions) {
     const { model, hardware, precision, calibration } = options;
@@ -279,63 +301,48 @@ export class AnalyticalCostModel implements CostModel {
   }
 
   predict(batch: BatchShape, parallel: ParallelConfig): StepCostPrediction {
-    const model = this.model;
-    const rank = this.rankShape(parallel.tp);
-    const gemm = this.gemm;
-    const streaming = this.streaming;
-    const layers = model.numLayers;
-    const h = model.hiddenSize;
-    const ab = this.activationBytes;
+    const tp = parallel.tp;
+    const layers = this.model.numLayers;
     const tokens = batch.prefillTokens + batch.decodeSequences;
     const logits = logitSequences(batch);
-
-    const qkv = this.gemmTime(tokens, h, rank.qkvOut);
-    const oProj = this.gemmTime(tokens, rank.headsPerRank * model.headDim, h);
-    let mlp: number;
-    let moeSeconds = 0;
-    const moe = model.moe;
-    if (moe) {
-      mlp =
-        this.gemmTime(tokens, h, 2 * rank.sharedIntermediate) +
-        this.gemmTime(tokens, rank.sharedIntermediate, h);
-      const experts = this.moeExpertWork(tokens, rank);
-      moeSeconds =
-        this.gemmTime(tokens, h, moe.numExperts) + gemmSeconds(experts.flops, experts.bytes, gemm);
-    } else {
-      mlp =
-        this.gemmTime(tokens, h, 2 * rank.intermediate) +
-        this.gemmTime(tokens, rank.intermediate, h);
-    }
+    const byTokens = this.memoised(
+      this.tokenCostTables,
+      this.tokenScratch,
+      tp,
+      tokens,
+      (into, at) => this.fillTokenCosts(into, at, tokens, tp),
+    );
+    const t = byTokens === this.tokenScratch ? 0 : tokens * TOKEN_PARTS;
+    const byLogits = this.memoised(
+      this.logitCostTables,
+      this.logitScratch,
+      tp,
+      logits,
+      (into, at) => this.fillLogitCosts(into, at, logits, tp),
+    );
+    const l = byLogits === this.logitScratch ? 0 : logits * LOGIT_PARTS;
     const attention = attentionSeconds(
-      this.attentionWork(batch, rank, this.attentionScratch),
+      this.attentionWork(batch, this.rankShape(tp), this.attentionScratch),
       this.attention,
     );
-    const normLayer = streamingSeconds(this.normBytes(tokens), streaming.norm);
-    const elementwiseLayer =
-      2 * normLayer +
-      streamingSeconds(this.ropeBytes(tokens, rank), streaming.rope) +
-      streamingSeconds(this.activationKernelBytes(tokens, rank), streaming.activation);
-    const allReduceBytes = parallel.tp > 1 ? tokens * h * ab : 0;
-    const logitsGatherBytes = parallel.tp > 1 ? logits * model.vocabSize * ab : 0;
-
     const breakdown: Record<string, number> = {
-      embedding: streamingSeconds(this.embeddingBytes(tokens), streaming.embedding),
-      qkv_proj: qkv * layers,
+      embedding: byTokens[t + EMBEDDING] as number,
+      qkv_proj: (byTokens[t + QKV] as number) * layers,
       attention_prefill: attention.prefillS * layers,
       attention_decode: attention.decodeS * layers,
-      o_proj: oProj * layers,
-      mlp: mlp * layers,
-      moe: moeSeconds * layers,
-      elementwise: elementwiseLayer * layers + normLayer,
-      all_reduce: 2 * ringAllReduceSeconds(allReduceBytes, parallel.tp, this.link) * layers,
-      lm_head:
-        this.gemmTime(logits, h, rank.vocab) +
-        ringAllGatherSeconds(logitsGatherBytes, parallel.tp, this.link),
-      sampler: streamingSeconds(this.samplerBytes(logits), streaming.sampler),
+      o_proj: (byTokens[t + O_PROJ] as number) * layers,
+      mlp: (byTokens[t + MLP] as number) * layers,
+      moe: (byTokens[t + MOE] as number) * layers,
+      elementwise:
+        (byTokens[t + ELEMENTWISE] as number) * layers + (byTokens[t + FINAL_NORM] as number),
+      all_reduce: (byTokens[t + ALL_REDUCE] as number) * layers,
+      lm_head: byLogits[l + LM_HEAD] as number,
+      sampler: byLogits[l + SAMPLER] as number,
     };
     let gpuSeconds = 0;
     for (const component in breakdown) gpuSeconds += breakdown[component] as number;
-    const handOffBytes = parallel.pp > 1 ? tokens * h * ab : 0;
+    const handOffBytes =
+      parallel.pp > 1 ? tokens * this.model.hiddenSize * this.activationBytes : 0;
     const handOff = sendReceiveSeconds(handOffBytes, this.link) * (parallel.pp - 1);
     breakdown.pipeline_p2p = handOff;
     const overheadSeconds = this.stepOverheadS;
@@ -348,6 +355,85 @@ export class AnalyticalCostModel implements CostModel {
       overheadSeconds,
       breakdown,
     };
+  }
+
+  /**
+   * The memo table of `tables` for `tp` with the `parts` entries of `count` filled at
+   * `count · parts`. Steps repeat the same token and sequence counts over and over, so most steps
+   * price their GEMMs and memory-bound kernels with array reads. A count that is not a small
+   * integer is priced into `scratch` at index 0 instead (callers check which table they got).
+   */
+  private memoised(
+    tables: Map<number, Float64Array>,
+    scratch: Float64Array,
+    tp: number,
+    count: number,
+    fill: (into: Float64Array, at: number) => void,
+  ): Float64Array {
+    const parts = scratch.length;
+    if (!Number.isInteger(count) || count < 0 || count >= MEMO_LIMIT) {
+      fill(scratch, 0);
+      return scratch;
+    }
+    let table = tables.get(tp);
+    const at = count * parts;
+    if (!table || at >= table.length) {
+      const counts = Math.min(MEMO_LIMIT, Math.max(256, 2 * (count + 1)));
+      const grown = new Float64Array(counts * parts).fill(Number.NaN);
+      if (table) grown.set(table);
+      table = grown;
+      tables.set(tp, table);
+    }
+    if (Number.isNaN(table[at] as number)) fill(table, at);
+    return table;
+  }
+
+  /** Per-layer (and per-step) seconds of everything that depends only on the token count. */
+  private fillTokenCosts(into: Float64Array, at: number, tokens: number, tp: number): void {
+    const model = this.model;
+    const rank = this.rankShape(tp);
+    const streaming = this.streaming;
+    const h = model.hiddenSize;
+    let mlp: number;
+    let moeSeconds = 0;
+    const moe = model.moe;
+    if (moe) {
+      mlp =
+        this.gemmTime(tokens, h, 2 * rank.sharedIntermediate) +
+        this.gemmTime(tokens, rank.sharedIntermediate, h);
+      const experts = this.moeExpertWork(tokens, rank);
+      moeSeconds =
+        this.gemmTime(tokens, h, moe.numExperts) +
+        gemmSeconds(experts.flops, experts.bytes, this.gemm);
+    } else {
+      mlp =
+        this.gemmTime(tokens, h, 2 * rank.intermediate) +
+        this.gemmTime(tokens, rank.intermediate, h);
+    }
+    const norm = streamingSeconds(this.normBytes(tokens), streaming.norm);
+    const allReduceBytes = tp > 1 ? tokens * h * this.activationBytes : 0;
+    into[at + QKV] = this.gemmTime(tokens, h, rank.qkvOut);
+    into[at + O_PROJ] = this.gemmTime(tokens, rank.headsPerRank * model.headDim, h);
+    into[at + MLP] = mlp;
+    into[at + MOE] = moeSeconds;
+    into[at + ELEMENTWISE] =
+      2 * norm +
+      streamingSeconds(this.ropeBytes(tokens, rank), streaming.rope) +
+      streamingSeconds(this.activationKernelBytes(tokens, rank), streaming.activation);
+    into[at + FINAL_NORM] = norm;
+    into[at + EMBEDDING] = streamingSeconds(this.embeddingBytes(tokens), streaming.embedding);
+    // Two all-reduces per layer: after attention and after the feed-forward block.
+    into[at + ALL_REDUCE] = 2 * ringAllReduceSeconds(allReduceBytes, tp, this.link);
+  }
+
+  /** Seconds of the LM head (with the logits gather) and the sampler for `logits` sequences. */
+  private fillLogitCosts(into: Float64Array, at: number, logits: number, tp: number): void {
+    const model = this.model;
+    const gatherBytes = tp > 1 ? logits * model.vocabSize * this.activationBytes : 0;
+    into[at + LM_HEAD] =
+      this.gemmTime(logits, model.hiddenSize, this.rankShape(tp).vocab) +
+      ringAllGatherSeconds(gatherBytes, tp, this.link);
+    into[at + SAMPLER] = streamingSeconds(this.samplerBytes(logits), this.streaming.sampler);
   }
 
   /**
