@@ -32,6 +32,7 @@ import { bytesPerElement, type PrecisionConfig } from './precision.js';
 export type StreamingKernelKind =
   | 'embedding'
   | 'norm'
+  | 'qk_norm'
   | 'rope'
   | 'activation'
   | 'residual_add'
@@ -40,6 +41,7 @@ export type StreamingKernelKind =
 export const STREAMING_KERNEL_KINDS: readonly StreamingKernelKind[] = [
   'embedding',
   'norm',
+  'qk_norm',
   'rope',
   'activation',
   'residual_add',
@@ -471,7 +473,7 @@ export class AnalyticalCostModel implements CostModel {
         return stream('rope', this.ropeBytes(count, rank));
       case 'qk_norm':
         // Per-head RMSNorm of q and k (Qwen3): reads and writes both.
-        return stream('norm', this.ropeBytes(count, rank));
+        return stream('qk_norm', this.ropeBytes(count, rank));
       case 'residual_add':
         return stream('residual_add', 3 * count * h * this.activationBytes);
       case 'act_fn':
