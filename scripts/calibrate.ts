@@ -1,10 +1,13 @@
 /**
  * @module `npm run calibrate`: fits the analytical cost model per GPU to the shipped operator
  * profiles, writes src/catalog/calibration/analytical-fit.json and prints the held-out error
- * tables (docs/CALIBRATION.md). `--check` writes nothing and exits 1 when the file would change.
+ * tables (docs/CALIBRATION.md); then fits the per-step and engine overheads on top of it
+ * (scripts/calibrate-overheads.ts). `--check` writes nothing and exits 1 when the file would change.
  */
 
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { FIT_FILE_PATH, formatRun, runCalibration } from '../src/calibration/run-calibration.js';
 
 const check = process.argv.includes('--check');
@@ -29,3 +32,16 @@ if (current === run.fileText) {
   writeFileSync(FIT_FILE_PATH, run.fileText);
   process.stdout.write(`wrote ${FIT_FILE_PATH} (${seconds} s)\n`);
 }
+
+// Second stage in a fresh process, so that it loads the analytical fit just written: the per-step
+// overhead (P-077) and the engine overheads (P-063) are fitted on top of it.
+const secondStage = spawnSync(
+  process.execPath,
+  [
+    ...process.execArgv,
+    fileURLToPath(new URL('./calibrate-overheads.ts', import.meta.url)),
+    ...process.argv.slice(2),
+  ],
+  { stdio: 'inherit' },
+);
+if (secondStage.status !== 0) process.exitCode = secondStage.status ?? 1;

@@ -23,7 +23,9 @@ import { resolveHardware } from './hardware-catalog.js';
 import { resolveModel } from './model-catalog.js';
 import { readCatalogFile } from './read-json-file.js';
 
-const CALIBRATION_PATH = fileURLToPath(new URL('./calibration/analytical.json', import.meta.url));
+export const CALIBRATION_PATH = fileURLToPath(
+  new URL('./calibration/analytical.json', import.meta.url),
+);
 const OBSERVATIONS_PATH = fileURLToPath(
   new URL('./calibration/kv-capacity-observations.json', import.meta.url),
 );
@@ -79,6 +81,12 @@ export function loadCalibration(): Calibration {
 }
 
 let analyticalFits: ReadonlyMap<string, AnalyticalCalibration> | undefined;
+
+/** Forgets the loaded files, so that a calibration script sees what it has just written. */
+export function forgetLoadedCalibration(): void {
+  calibration = undefined;
+  analyticalFits = undefined;
+}
 
 /** The per-GPU fits by lower-case hardware name, plus the fallback under `''`. */
 function loadAnalyticalFits(): ReadonlyMap<string, AnalyticalCalibration> {

@@ -33,6 +33,11 @@ export function loadEngineOverheads(): EngineOverheads {
   return overheads;
 }
 
+/** Forgets the loaded file, so that a calibration script sees what it has just written. */
+export function forgetLoadedEngineOverheads(): void {
+  overheads = undefined;
+}
+
 /** Seconds of CPU time per scheduled sequence per step for an engine preset (0 when none). */
 export function perSequenceStepOverheadS(presetId: string): number {
   return loadEngineOverheads().presets[presetId]?.perSequenceStepOverheadS ?? 0;

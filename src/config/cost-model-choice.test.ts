@@ -49,13 +49,20 @@ describe('chooseCostModel', () => {
     expect(choice.costModel.predict(DECODE_STEP, { tp: 1, pp: 1 }).seconds).toBeGreaterThan(0);
   });
 
-  it('lets a 16-bit profile of the other 16-bit dtype serve', () => {
-    const choice = choose('auto', 'meta-llama/Llama-3.1-8B', 'H100');
-    expect(choice.profile?.dtype).toBe('fp16');
+  it('under auto, uses only profiles timed inside a serving engine', () => {
+    // H100 has a Hugging Face eager-code profile of Llama-3.1-8B: it calibrates the analytical
+    // model, and stands in for the engine only on request.
+    const auto = choose('auto', 'meta-llama/Llama-3.1-8B', 'H100');
+    expect(auto.kind).toBe('analytical');
+    expect(auto.description).toMatch(/Hugging Face transformers.*--cost-model profile/);
+    const requested = choose('profile', 'meta-llama/Llama-3.1-8B', 'H100');
+    expect(requested.kind).toBe('profile');
+    // A bf16 request is served by this fp16 profile (same tensor-core rate).
+    expect(requested.profile?.dtype).toBe('fp16');
   });
 
   it('names the measured collectives it prices all-reduce with at tp > 1', () => {
-    expect(choose('auto', 'meta-llama/Llama-3.1-8B', 'H100', 2).description).toMatch(
+    expect(choose('profile', 'meta-llama/Llama-3.1-8B', 'H100', 2).description).toMatch(
       /all-reduce from measured dgx-nvswitch collectives/,
     );
     expect(choose('auto', 'meta-llama/Llama-3.1-8B', 'RTXPRO6000', 2).description).toMatch(
@@ -65,7 +72,7 @@ describe('chooseCostModel', () => {
 
   it('falls back to the analytical model and says why', () => {
     expect(choose('auto', 'meta-llama/Llama-3.1-8B', 'B200').description).toBe(
-      'analytical (no profile for B200 × meta-llama/Llama-3.1-8B × TP1)',
+      'analytical (calibrated; no profile for B200 × meta-llama/Llama-3.1-8B × TP1)',
     );
     const fp8 = choose('auto', 'meta-llama/Llama-3.1-8B', 'RTXPRO6000', 1, {
       ...BF16,

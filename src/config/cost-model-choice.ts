@@ -55,12 +55,21 @@ export function chooseCostModel(input: CostModelChoiceInput): CostModelChoice {
   });
   if (input.requested === 'analytical') return analyticalChoice('requested');
 
-  const profile = matchingProfile(input);
+  const found = matchingProfile(input);
+  // Under auto only profiles timed inside a serving engine stand in for it; operator profiles of
+  // other frameworks (Hugging Face eager code, Vidur's layers) calibrate the analytical model
+  // and are used as such only on request.
+  const profile =
+    found !== undefined && (input.requested === 'profile' || measuredInServingEngine(found))
+      ? found
+      : undefined;
   if (profile === undefined) {
     const why =
       precision.weightDtype !== 'bf16' && precision.weightDtype !== 'fp16'
         ? `no ${precision.weightDtype} profiles; profiles are 16-bit`
-        : `no profile for ${hardwareSpec.name} × ${model.id} × TP${parallel.tp}`;
+        : found !== undefined
+          ? `calibrated; the ${found.framework} profile of ${hardwareSpec.name} × TP${parallel.tp} is used with --cost-model profile`
+          : `calibrated; no profile for ${hardwareSpec.name} × ${model.id} × TP${parallel.tp}`;
     if (input.requested === 'profile') {
       throw new InvalidConfigError(
         `--cost-model profile: ${why} (see \`llmservingsim profile list\`; ` +
@@ -117,6 +126,11 @@ function matchingProfile(input: CostModelChoiceInput): OperatorProfile | undefin
     }
   }
   return undefined;
+}
+
+/** Whether a profile was timed inside a serving engine (vLLM), not in another framework. */
+function measuredInServingEngine(profile: OperatorProfile): boolean {
+  return profile.framework.startsWith('vLLM');
 }
 
 /** Profiled architecture ids whose catalog entry shares this model's config.json. */

@@ -4,7 +4,11 @@
  * filled in. Every inconsistency becomes a one-line error that says what to change.
  */
 
-import { deviceMemoryBytes, loadCalibration } from '../catalog/calibration-catalog.js';
+import {
+  analyticalCalibrationFor,
+  deviceMemoryBytes,
+  loadCalibration,
+} from '../catalog/calibration-catalog.js';
 import { perSequenceStepOverheadS } from '../catalog/engine-overhead-catalog.js';
 import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog.js';
 import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
@@ -166,7 +170,7 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     hardwareSpec,
     parallel,
     precision,
-    calibration: calibration.analytical,
+    calibration: analyticalCalibrationFor(hardware.file.name),
   });
 
   const engineConfig: EngineConfig = {

@@ -94,11 +94,7 @@ export function simulateRow(
   }
 }
 
-function predictRow(listed: SimulatedRow, directory: string, options: RowRunOptions): RowOutcome {
-  // A hardware file shipped with the scenarios (a GPU as recorded with a run) is relative to them.
-  const row = listed.setup.hardware.endsWith('.json')
-    ? { ...listed, setup: { ...listed.setup, hardware: join(directory, listed.setup.hardware) } }
-    : listed;
+function predictRow(row: SimulatedRow, directory: string, options: RowRunOptions): RowOutcome {
   const workload = row.workload;
   switch (workload.kind) {
     case 'trace':

@@ -4,10 +4,9 @@
  * was fitted to are listed but never scored; rows whose setup fails are listed with the message.
  */
 
-import { basename, join } from 'node:path';
+import { basename } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { closestNames } from '../catalog/closest-names.js';
-import { resolveHardware } from '../catalog/hardware-catalog.js';
 import { InvalidConfigError } from '../errors.js';
 import { type ErrorSummary, summarizeBy, summarizeErrors } from './error-statistics.js';
 import { type LoadedRow, loadScenarios } from './scenario-catalog.js';
@@ -179,10 +178,7 @@ function reportRow(loaded: LoadedRow, options: ValidationOptions): RowReport {
   const outcome = simulateRow(simulated, options);
   const setupFields = {
     model: row.setup.model,
-    // A GPU file recorded with a run is reported under its catalog GPU's name.
-    hardware: row.setup.hardware.endsWith('.json')
-      ? resolveHardware(join(loaded.directory, row.setup.hardware)).file.name
-      : row.setup.hardware,
+    hardware: row.setup.hardware,
     gpus: row.setup.tp * row.setup.pp,
     engine: row.setup.engine,
   };
