@@ -8,12 +8,14 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { type ProfileHeldOut, profileModelHeldOut } from '../src/calibration/profile-held-out.js';
 import { FIT_FILE_PATH, formatRun, runCalibration } from '../src/calibration/run-calibration.js';
 
 const check = process.argv.includes('--check');
 const started = performance.now();
 const run = runCalibration();
 process.stdout.write(`${formatRun(run)}\n\n`);
+process.stdout.write(`${formatProfileHeldOut(profileModelHeldOut())}\n\n`);
 let current = '';
 try {
   current = readFileSync(FIT_FILE_PATH, 'utf8');
@@ -45,3 +47,26 @@ const secondStage = spawnSync(
   { stdio: 'inherit' },
 );
 if (secondStage.status !== 0) process.exitCode = secondStage.status ?? 1;
+
+/** The profile model's held-out table: pooled, by table, by profile (median mean p90 %, rows). */
+function formatProfileHeldOut(result: ProfileHeldOut): string {
+  const line = (
+    name: string,
+    stats: {
+      medianAbsPercent: number;
+      meanAbsPercent: number;
+      p90AbsPercent: number;
+      count: number;
+    },
+  ) =>
+    `${name.padEnd(58)}${[stats.medianAbsPercent, stats.meanAbsPercent, stats.p90AbsPercent].map((v) => v.toFixed(1).padStart(7)).join('')}${String(stats.count).padStart(8)}`;
+  return [
+    'Held-out operator error of the profile-backed model (interpolating the 80% training rows)',
+    `${''.padEnd(58)}${['median', 'mean', 'p90'].map((v) => v.padStart(7)).join('')}    rows`,
+    line('all profiles, all rows', result.pooled),
+    ...[...result.pooledByTable]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([table, stats]) => line(`  table ${table}`, stats)),
+    ...[...result.byProfile].map(([name, stats]) => line(`  ${name}`, stats)),
+  ].join('\n');
+}

@@ -65,6 +65,18 @@ function heldOutCount(table: string, keys: readonly (readonly number[])[]): numb
 }
 
 describe('heldOutErrors', () => {
+  it('hands every scored row to onRow, so profiles can be pooled', () => {
+    const seen: string[] = [];
+    const report = heldOutErrors(profile, exact, 'held-out', (table, relative) => {
+      seen.push(table);
+      expect(relative).toBe(0);
+    });
+    expect(seen).toHaveLength(report.overall.count);
+    expect(seen.filter((table) => table === 'attention')).toHaveLength(
+      report.tables.attention?.count ?? -1,
+    );
+  });
+
   it('scores exactly the held-out rows of every table', () => {
     const report = heldOutErrors(profile, exact);
     expect(report.rows).toBe('held-out');

@@ -56,6 +56,8 @@ export function heldOutErrors(
   profile: OperatorProfile,
   predictor: OperatorPredictor,
   rows: ScoredRows = 'held-out',
+  /** Receives every scored row's relative error, for pooling across profiles. */
+  onRow?: (table: string, relativeError: number) => void,
 ): FitErrorReport {
   const selected = (table: string, coordinates: readonly number[]): boolean => {
     if (rows === 'all') return true;
@@ -80,6 +82,7 @@ export function heldOutErrors(
     group.add(relative);
     kind?.add(relative);
     overall.add(relative);
+    onRow?.(table, relative);
   };
 
   const curves = [...profile.tokenOperators, ...profile.sequenceOperators];
