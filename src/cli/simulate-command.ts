@@ -110,7 +110,7 @@ export function addEngineFlags(command: Command, options: { repeatableModel?: bo
     )
     .option(
       '--engine <name>',
-      'serving engine whose defaults to simulate: vllm | trtllm | sglang (default vllm)',
+      'engine whose defaults to simulate: vllm | vllm-v0 | trtllm | trtllm-bench | sglang | sglang-0.3 (default vllm; docs/ENGINES.md)',
     )
     .option('--seed <n>', 'random seed of the run (default 0)', parseIntegerFlag);
 }
