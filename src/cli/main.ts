@@ -1,7 +1,7 @@
 /**
- * @module The `llmservingsim` command line: subcommands `serve`, `simulate` and `list`, plus the
- * original tool's underscore flags. Thin: it parses flags, calls the command, prints, and turns
- * expected errors into one line and a non-zero exit.
+ * @module The `llmservingsim` command line: subcommands `serve`, `simulate`, `validate`, `profile`
+ * and `list`, plus the original tool's underscore flags. Thin: it parses flags, calls the command,
+ * prints, and turns expected errors into one line and a non-zero exit.
  */
 
 import { pathToFileURL } from 'node:url';

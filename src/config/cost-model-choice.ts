@@ -64,19 +64,21 @@ export function chooseCostModel(input: CostModelChoiceInput): CostModelChoice {
       ? found
       : undefined;
   if (profile === undefined) {
-    const why =
+    const missing =
       precision.weightDtype !== 'bf16' && precision.weightDtype !== 'fp16'
         ? `no ${precision.weightDtype} profiles; profiles are 16-bit`
-        : found !== undefined
-          ? `calibrated; the ${found.framework} profile of ${hardwareSpec.name} × TP${parallel.tp} is used with --cost-model profile`
-          : `calibrated; no profile for ${hardwareSpec.name} × ${model.id} × TP${parallel.tp}`;
+        : `no profile for ${hardwareSpec.name} × ${model.id} × TP${parallel.tp}`;
     if (input.requested === 'profile') {
       throw new InvalidConfigError(
-        `--cost-model profile: ${why} (see \`llmservingsim profile list\`; ` +
+        `--cost-model profile: ${missing} (see \`llmservingsim profile list\`; ` +
           'use --cost-model auto or analytical)',
       );
     }
-    return analyticalChoice(why);
+    return analyticalChoice(
+      found === undefined
+        ? `calibrated; ${missing}`
+        : `calibrated; the ${found.framework} profile of ${hardwareSpec.name} × TP${parallel.tp} is used with --cost-model profile`,
+    );
   }
   const collectives = parallel.tp > 1 ? findCollectiveProfile(hardwareSpec.name) : undefined;
   const costModel = new ProfileCostModel({
