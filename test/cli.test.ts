@@ -10,37 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/cli-io.js';
-import { EXIT_USAGE, runCli } from '../src/cli/main.js';
+import { EXIT_USAGE } from '../src/cli/main.js';
+import { type CliRun, runCapturedCli as run } from './support/run-cli.js';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
 const TRACE_FIXTURES = fileURLToPath(new URL('./fixtures/traces/', import.meta.url));
 const SPAWN_TIMEOUT_MS = 20_000;
-
-interface CliRun {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(argv: readonly string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    stderrIsTty: false,
-    environment: {},
-    stopSignal: AbortSignal.abort(),
-    logDestination: { write: () => undefined },
-  };
-  const exitCode = await runCli(argv, io);
-  return { exitCode, stdout, stderr };
-}
 
 function lines(text: string): string[] {
   return text.split('\n').filter((line) => line.length > 0);

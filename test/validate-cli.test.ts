@@ -8,33 +8,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { CliIo } from '../src/cli/cli-io.js';
-import { EXIT_USAGE, runCli } from '../src/cli/main.js';
-
-interface CliRun {
-  readonly exitCode: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function run(argv: readonly string[]): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    stderrIsTty: false,
-    environment: {},
-    stopSignal: AbortSignal.abort(),
-    logDestination: { write: () => undefined },
-  };
-  const exitCode = await runCli(argv, io);
-  return { exitCode, stdout, stderr };
-}
+import { EXIT_USAGE } from '../src/cli/main.js';
+import { runCapturedCli as run } from './support/run-cli.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'llmsim-validate-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -7,20 +7,7 @@ import { listModels, resolveModel } from '../catalog/model-catalog.js';
 import { countParameters } from '../core/perf/model-spec.js';
 import { InvalidConfigError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
-
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const render = (row: readonly string[]) =>
-    `${row
-      .map((cell, column) => cell.padEnd(widths[column] as number))
-      .join('  ')
-      .trimEnd()}\n`;
-  return (
-    render(header) + render(widths.map((width) => '-'.repeat(width))) + rows.map(render).join('')
-  );
-}
+import { textTable } from './text-table.js';
 
 function hardwareTable(): string {
   const rows = listHardware().map(({ file }) => [
@@ -32,7 +19,7 @@ function hardwareTable(): string {
     `${file.interconnect.kind} ${file.interconnect.bandwidthGBps}`,
     file.aliases.join(', '),
   ]);
-  return table(
+  return textTable(
     ['name', 'mem GiB', 'mem GB/s', 'bf16 TFLOPS', 'fp8 TFLOPS', 'link GB/s', 'aliases'],
     rows,
   );
@@ -51,7 +38,7 @@ function modelsTable(): string {
       entry.aliases.join(', '),
     ];
   });
-  return table(['id', 'parameters', 'layers', 'context', 'aliases'], rows);
+  return textTable(['id', 'parameters', 'layers', 'context', 'aliases'], rows);
 }
 
 /** Prints the hardware or model catalog. */

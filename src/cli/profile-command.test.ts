@@ -8,28 +8,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCapturedCli as run } from '../../test/support/run-cli.js';
 import { loadProfileFile } from '../catalog/profile-catalog.js';
-import type { CliIo } from './cli-io.js';
-import { EXIT_USAGE, runCli } from './main.js';
-
-async function run(argv: readonly string[]) {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    stderrIsTty: false,
-    environment: {},
-    stopSignal: AbortSignal.abort(),
-    logDestination: { write: () => undefined },
-  };
-  const exitCode = await runCli(argv, io);
-  return { exitCode, stdout, stderr };
-}
+import { EXIT_USAGE } from './main.js';
 
 const root = mkdtempSync(join(tmpdir(), 'llmsim-profile-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -18,6 +18,7 @@ import {
   writeImportedProfiles,
 } from '../io/profile-import/import-profiles.js';
 import type { CliIo } from './cli-io.js';
+import { textTable } from './text-table.js';
 
 export interface ProfileImportFlags {
   readonly layout: ImportLayout;
@@ -69,20 +70,6 @@ export function runProfileImportCommand(
   });
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const widths = header.map((cell, column) =>
-    Math.max(cell.length, ...rows.map((row) => (row[column] ?? '').length)),
-  );
-  const render = (row: readonly string[]) =>
-    `${row
-      .map((cell, column) => cell.padEnd(widths[column] as number))
-      .join('  ')
-      .trimEnd()}\n`;
-  return (
-    render(header) + render(widths.map((width) => '-'.repeat(width))) + rows.map(render).join('')
-  );
-}
-
 /** Prints the shipped operator and collective profiles. */
 export function runProfileListCommand(io: CliIo): void {
   const operatorRows = listProfiles().map((entry) => {
@@ -108,7 +95,7 @@ export function runProfileListCommand(io: CliIo): void {
     ];
   });
   io.stdout(
-    table(
+    textTable(
       [
         'hardware',
         'model',
@@ -135,7 +122,10 @@ export function runProfileListCommand(io: CliIo): void {
   });
   io.stdout('\n');
   io.stdout(
-    table(['hardware', 'topology', 'all-reduce GPUs', 'send/recv GPUs', 'source'], collectiveRows),
+    textTable(
+      ['hardware', 'topology', 'all-reduce GPUs', 'send/recv GPUs', 'source'],
+      collectiveRows,
+    ),
   );
 }
 
