@@ -20,7 +20,7 @@ import {
 } from '../core/perf/operator-profile.js';
 import { InvalidCatalogFileError } from '../errors.js';
 import { listHardware } from './hardware-catalog.js';
-import { readCatalogFile } from './read-json-file.js';
+import { describeIssues, readCatalogFile } from './read-json-file.js';
 
 const PROFILES_DIRECTORY = fileURLToPath(new URL('./profiles/', import.meta.url));
 
@@ -211,23 +211,14 @@ function toOperatorProfile(parsed: z.output<typeof operatorProfileSchema>): Oper
 export function validateOperatorProfile(value: unknown, origin: string): OperatorProfile {
   const parsed = operatorProfileSchema.safeParse(value);
   if (parsed.success) return toOperatorProfile(parsed.data);
-  throw new InvalidCatalogFileError(origin, describeFirstIssues(parsed.error.issues));
+  throw new InvalidCatalogFileError(origin, describeIssues(parsed.error.issues));
 }
 
 /** Same as `validateOperatorProfile` for collective profiles. */
 export function validateCollectiveProfile(value: unknown, origin: string): CollectiveProfile {
   const parsed = collectiveProfileSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  throw new InvalidCatalogFileError(origin, describeFirstIssues(parsed.error.issues));
-}
-
-function describeFirstIssues(
-  issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
-): string {
-  return issues
-    .slice(0, 3)
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
+  throw new InvalidCatalogFileError(origin, describeIssues(parsed.error.issues));
 }
 
 const operatorCache = new Map<string, OperatorProfile>();

@@ -25,7 +25,7 @@ export function readJsonFile(path: string): unknown {
 }
 
 /** Formats the first issues of a zod error as `path: message; …`. */
-function describeIssues(
+export function describeIssues(
   issues: readonly { readonly path: readonly PropertyKey[]; readonly message: string }[],
 ): string {
   return issues
