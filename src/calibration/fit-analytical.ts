@@ -8,6 +8,12 @@
  */
 
 import {
+  attentionFields,
+  collectiveFields,
+  gemmFields,
+  streamingFields,
+} from '../catalog/analytical-fit-file.js';
+import {
   type AnalyticalCalibration,
   AnalyticalCostModel,
   attentionConstantsOf,
@@ -42,7 +48,6 @@ import {
   type ParameterSpec,
   type WeightedRow,
 } from './fit-blocks.js';
-import { attentionFields, collectiveFields, gemmFields, streamingFields } from './fit-file.js';
 import { attentionSampleBatch, profileRows } from './profile-rows.js';
 
 const MICRO = 1e-6;

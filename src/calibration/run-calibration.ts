@@ -6,6 +6,12 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import {
+  calibrationFromBlocks,
+  FIT_FILE_FORMAT,
+  type FitFile,
+  stableJson,
+} from '../catalog/analytical-fit-file.js';
 import { loadCalibration } from '../catalog/calibration-catalog.js';
 import { listHardware } from '../catalog/hardware-catalog.js';
 import { resolveModel } from '../catalog/model-catalog.js';
@@ -24,7 +30,6 @@ import {
   type GpuInput,
   type ProfileInput,
 } from './fit-analytical.js';
-import { calibrationFromBlocks, FIT_FILE_FORMAT, type FitFile, stableJson } from './fit-file.js';
 import { type ErrorReport, type ErrorStats, errorReport } from './held-out-report.js';
 
 /** Where `npm run calibrate` writes the fit. */

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { calibrationFromBlocks, fitFileSchema } from '../catalog/analytical-fit-file.js';
 import { analyticalCalibrationFor, loadCalibration } from '../catalog/calibration-catalog.js';
 import { listHardware } from '../catalog/hardware-catalog.js';
-import { calibrationFromBlocks, fitFileSchema } from './fit-file.js';
 import { FIT_FILE_PATH, runCalibration } from './run-calibration.js';
 
 const shipped = fitFileSchema.parse(JSON.parse(readFileSync(FIT_FILE_PATH, 'utf8')));

@@ -8,7 +8,6 @@
 
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { calibrationFromBlocks, type FitFile, fitFileSchema } from '../calibration/fit-file.js';
 import {
   compareKvCapacity,
   type KvCapacityCase,
@@ -19,6 +18,7 @@ import type { AnalyticalCalibration } from '../core/perf/analytical-cost-model.j
 import { isHeldOut } from '../core/perf/operator-profile.js';
 import type { PrecisionConfig } from '../core/perf/precision.js';
 import { InvalidCatalogFileError } from '../errors.js';
+import { calibrationFromBlocks, type FitFile, fitFileSchema } from './analytical-fit-file.js';
 import { resolveHardware } from './hardware-catalog.js';
 import { resolveModel } from './model-catalog.js';
 import { readCatalogFile } from './read-json-file.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { calibrationFromBlocks, roundSignificant, stableJson } from './fit-file.js';
+import { calibrationFromBlocks, roundSignificant, stableJson } from './analytical-fit-file.js';
 
 describe('stableJson', () => {
   it('sorts keys at every level, keeps array order, rounds to 4 significant digits', () => {
