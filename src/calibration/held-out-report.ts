@@ -6,13 +6,12 @@
  * same predictor; pooling across profiles needs the rows themselves, hence this module.
  */
 
-import { percentileOfSorted } from '../core/metrics/percentiles.js';
 import {
   type AnalyticalCalibration,
   AnalyticalCostModel,
 } from '../core/perf/analytical-cost-model.js';
 import { linkModelOf, ringAllReduceSeconds } from '../core/perf/collective.js';
-import type { OperatorPredictor } from '../core/perf/operator-fit-error.js';
+import { type OperatorPredictor, relativeErrorStats } from '../core/perf/operator-fit-error.js';
 import type { SequenceOperatorName, TokenOperatorName } from '../core/perf/operator-profile.js';
 import { collectiveRows } from './collective-rows.js';
 import { type GpuInput, type ProfileInput, precisionOf } from './fit-analytical.js';
@@ -140,21 +139,8 @@ export function errorReport(
   };
 }
 
-/** Statistics of relative errors (fractions). */
+/** Statistics of relative errors (fractions), without the unanswered count the fit file omits. */
 export function errorStats(relatives: readonly number[]): ErrorStats {
-  const count = relatives.length;
-  const absolute = Float64Array.from(relatives, Math.abs).sort();
-  let absSum = 0;
-  let signedSum = 0;
-  for (const relative of relatives) {
-    absSum += Math.abs(relative);
-    signedSum += relative;
-  }
-  return {
-    count,
-    medianAbsPercent: 100 * percentileOfSorted(absolute, 50),
-    meanAbsPercent: count > 0 ? (100 * absSum) / count : Number.NaN,
-    p90AbsPercent: 100 * percentileOfSorted(absolute, 90),
-    signedMeanPercent: count > 0 ? (100 * signedSum) / count : Number.NaN,
-  };
+  const { unanswered: _unanswered, ...stats } = relativeErrorStats(relatives);
+  return stats;
 }

@@ -158,22 +158,27 @@ class ErrorAccumulator {
   }
 
   stats(): FitErrorStats {
-    const count = this.relatives.length;
-    const absolute = Float64Array.from(this.relatives, Math.abs).sort();
-    let absSum = 0;
-    let signedSum = 0;
-    for (const relative of this.relatives) {
-      absSum += Math.abs(relative);
-      signedSum += relative;
-    }
-    const percent = (value: number): number => (count > 0 ? value * 100 : Number.NaN);
-    return {
-      count,
-      unanswered: this.unanswered,
-      medianAbsPercent: percent(percentileOfSorted(absolute, 50)),
-      meanAbsPercent: percent(absSum / count),
-      p90AbsPercent: percent(percentileOfSorted(absolute, 90)),
-      signedMeanPercent: percent(signedSum / count),
-    };
+    return relativeErrorStats(this.relatives, this.unanswered);
   }
+}
+
+/** Statistics of relative errors (fractions, predicted/measured − 1), in percent. */
+export function relativeErrorStats(relatives: readonly number[], unanswered = 0): FitErrorStats {
+  const count = relatives.length;
+  const absolute = Float64Array.from(relatives, Math.abs).sort();
+  let absSum = 0;
+  let signedSum = 0;
+  for (const relative of relatives) {
+    absSum += Math.abs(relative);
+    signedSum += relative;
+  }
+  const percent = (value: number): number => (count > 0 ? value * 100 : Number.NaN);
+  return {
+    count,
+    unanswered,
+    medianAbsPercent: percent(percentileOfSorted(absolute, 50)),
+    meanAbsPercent: percent(absSum / count),
+    p90AbsPercent: percent(percentileOfSorted(absolute, 90)),
+    signedMeanPercent: percent(signedSum / count),
+  };
 }
