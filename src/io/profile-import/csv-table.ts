@@ -80,6 +80,17 @@ export class CsvTable {
     return value;
   }
 
+  /** A cell that must hold a Python-style boolean (`True`/`False`, any case of the first letter). */
+  boolean(row: number, column: string): boolean {
+    const cell = this.text(row, column);
+    if (cell === 'True' || cell === 'true') return true;
+    if (cell === 'False' || cell === 'false') return false;
+    throw new InvalidCatalogFileError(
+      this.origin,
+      `line ${row + 2}: column '${column}' is not True or False ('${cell}')`,
+    );
+  }
+
   /** A cell that may be empty (undefined) or a finite number. */
   optionalNumber(row: number, column: string): number | undefined {
     return this.text(row, column) === '' ? undefined : this.number(row, column);

@@ -176,7 +176,7 @@ export function convertVidurAttention(table: CsvTable): AttentionSample[] {
     const batch = table.number(row, 'batch_size');
     const chunk = table.number(row, 'prefill_chunk_size');
     const kv = table.number(row, 'kv_cache_size');
-    const isPrefill = parseBoolean(table, row, 'is_prefill');
+    const isPrefill = table.boolean(row, 'is_prefill');
     if (isPrefill) {
       if (batch !== 1) {
         throw new InvalidCatalogFileError(
@@ -203,14 +203,4 @@ export function convertVidurAttention(table: CsvTable): AttentionSample[] {
     samples.push([0, 0, batch, keysPerSequence - 1, timeUs]);
   }
   return attentionSamples(samples);
-}
-
-function parseBoolean(table: CsvTable, row: number, column: string): boolean {
-  const cell = table.text(row, column);
-  if (cell === 'True' || cell === 'true') return true;
-  if (cell === 'False' || cell === 'false') return false;
-  throw new InvalidCatalogFileError(
-    table.origin,
-    `line ${row + 2}: column '${column}' is not True or False ('${cell}')`,
-  );
 }

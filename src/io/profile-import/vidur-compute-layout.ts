@@ -45,16 +45,6 @@ export const VIDUR_COMPUTE_NOTE =
   'measured twice are merged by their median; curves over 256 points are thinned to all of ' +
   `1..64 plus geometrically spaced points, at most ${MAX_CURVE_POINTS}.`;
 
-function isTrue(table: CsvTable, row: number, column: string): boolean {
-  const cell = table.text(row, column);
-  if (cell === 'True' || cell === 'true') return true;
-  if (cell === 'False' || cell === 'false') return false;
-  throw new InvalidCatalogFileError(
-    table.origin,
-    `line ${row + 2}: column '${column}' is not True or False ('${cell}')`,
-  );
-}
-
 /**
  * Converts mlp.csv into one profile per TP degree (sorted by TP); `header` gives everything but
  * `tp`.
@@ -74,7 +64,7 @@ export function convertVidurCompute(
   for (let row = 0; row < table.rowCount; row++) {
     const tp = table.number(row, 'num_tensor_parallel_workers');
     const tokens = table.number(row, 'num_tokens');
-    const gated = isTrue(table, row, 'use_gated_mlp');
+    const gated = table.boolean(row, 'use_gated_mlp');
     if (gatedMlp !== undefined && gated !== gatedMlp) {
       throw new InvalidCatalogFileError(table.origin, 'use_gated_mlp differs between rows');
     }

@@ -24,7 +24,7 @@ import {
   type TokenOperatorMapping,
   tokenOperator,
 } from './curves.js';
-import { type ProfileHeader, withNote } from './profile-header.js';
+import type { ProfileHeader } from './profile-header.js';
 
 /**
  * dense.csv operators. `layernorm` is one RMSNorm call (vLLM fuses the residual add into it); the
