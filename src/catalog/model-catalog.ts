@@ -133,6 +133,12 @@ function modelNameIndex(): NameIndex<ModelIndexEntry> {
   return modelNames;
 }
 
+/** The config.json path of a catalog model id or alias, without reading it; undefined if unknown. */
+export function catalogConfigPath(name: string): string | undefined {
+  const match = modelNameIndex().get(name);
+  return match === undefined ? undefined : `${MODELS_DIRECTORY}${match.config}`;
+}
+
 /**
  * Resolves a Hugging Face id or alias (case-insensitive) or a path to a config.json. Unknown
  * names fail with the closest known names.

@@ -4,7 +4,7 @@
  * calibrated analytical model; and says in one line what was chosen and why, for the logs.
  */
 
-import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
+import { catalogConfigPath, type ModelEntry } from '../catalog/model-catalog.js';
 import { findCollectiveProfile, findProfile, listProfiles } from '../catalog/profile-catalog.js';
 import {
   type AnalyticalCalibration,
@@ -138,15 +138,9 @@ function measuredInServingEngine(profile: OperatorProfile): boolean {
 /** Profiled architecture ids whose catalog entry shares this model's config.json. */
 function architecturesOf(model: ModelEntry): string[] {
   const ids = new Set<string>([model.id]);
-  for (const entry of listProfiles()) ids.add(entry.model);
-  return [...ids].filter((id) => id === model.id || sharesConfig(id, model));
-}
-
-function sharesConfig(profiledId: string, model: ModelEntry): boolean {
-  try {
-    return resolveModel(profiledId).configPath === model.configPath;
-  } catch {
+  for (const entry of listProfiles()) {
     // A profile of an architecture the catalog does not have serves no catalog model.
-    return false;
+    if (catalogConfigPath(entry.model) === model.configPath) ids.add(entry.model);
   }
+  return [...ids];
 }
