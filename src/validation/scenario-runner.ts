@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { resolveHardware } from '../catalog/hardware-catalog.js';
 import { resolveModel } from '../catalog/model-catalog.js';
 import { type Deployment, engineOptionsOf, resolveDeployment } from '../config/deployment.js';
-import { type EngineOptionsInput, engineOptionsSchema } from '../config/engine-options.js';
+import type { EngineOptionsInput } from '../config/engine-options.js';
 import { trtllmBenchBatchSettings } from '../config/engine-presets.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
@@ -180,26 +180,8 @@ export function engineInput(setup: Setup, costModel: CostModelChoice): EngineOpt
     gpuMemoryUtilization: setup.gpuMemoryUtilization,
     blockSize: setup.blockSize,
     costModel,
-    engine: engineOption(setup.engine),
+    engine: setup.engine,
   });
-}
-
-const ENGINE_FAMILY: Readonly<Record<Setup['engine'], EngineOptionsInput['engine']>> = {
-  vllm: 'vllm',
-  trtllm: 'trtllm',
-  'vllm-v0': 'vllm',
-  'trtllm-bench': 'trtllm',
-  sglang: 'sglang',
-  'sglang-0.3': 'sglang',
-};
-
-/**
- * The `engine` option for a row's engine: the version preset itself where the engine options
- * accept it, else its family (the presets of one family differ only in defaults).
- */
-export function engineOption(engine: Setup['engine']): EngineOptionsInput['engine'] {
-  const accepted = engineOptionsSchema.shape.engine.safeParse(engine);
-  return accepted.success ? accepted.data : ENGINE_FAMILY[engine];
 }
 
 function definedOnly<T extends object>(value: T): T {
@@ -253,8 +235,22 @@ function compare(
   });
 }
 
+type RequestStats = Record<'ttft' | 'tpot' | 'e2eLatency', LatencyStats>;
+
+/** Each run's request statistics, computed once however many published metrics read them. */
+const requestStatsByRun = new WeakMap<RunResult, RequestStats>();
+
 /** Exact statistics of the run's per-request latencies, in seconds. */
-function requestStats(result: RunResult): Record<'ttft' | 'tpot' | 'e2eLatency', LatencyStats> {
+function requestStats(result: RunResult): RequestStats {
+  let stats = requestStatsByRun.get(result);
+  if (stats === undefined) {
+    stats = summarizeRequests(result);
+    requestStatsByRun.set(result, stats);
+  }
+  return stats;
+}
+
+function summarizeRequests(result: RunResult): RequestStats {
   return {
     ttft: summarize(result.records.map((record) => record.ttftS)),
     tpot: summarize(

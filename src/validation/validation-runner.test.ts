@@ -6,9 +6,10 @@
 
 import { describe, expect, it } from 'vitest';
 import { thrown } from '../../test/support/thrown.js';
+import { engineOptionsSchema } from '../config/engine-options.js';
 import { InvalidConfigError } from '../errors.js';
 import { loadScenarios, SCENARIO_DIRECTORY } from './scenario-catalog.js';
-import { engineOption, fitLine } from './scenario-runner.js';
+import { engineInput, fitLine } from './scenario-runner.js';
 import type { ScenarioRow } from './scenario-schema.js';
 import { formatNumber, formatValidationReport } from './text-report.js';
 import { runValidation } from './validation-runner.js';
@@ -236,10 +237,22 @@ describe('helpers', () => {
   });
 });
 
-describe('engineOption', () => {
-  it('passes a family unchanged and a version preset as itself or its family', () => {
-    expect(engineOption('vllm')).toBe('vllm');
-    expect(['trtllm-bench', 'trtllm']).toContain(engineOption('trtllm-bench'));
-    expect(['sglang-0.3', 'sglang']).toContain(engineOption('sglang-0.3'));
+describe('engine of a row', () => {
+  it('is passed to the deployment as the version preset itself', () => {
+    for (const engine of [
+      'vllm',
+      'vllm-v0',
+      'trtllm',
+      'trtllm-bench',
+      'sglang',
+      'sglang-0.3',
+    ] as const) {
+      const input = engineInput(
+        { ...setup, dtype: 'bfloat16', kvCacheDtype: 'auto', engine },
+        'auto',
+      );
+      expect(input.engine).toBe(engine);
+      expect(engineOptionsSchema.shape.engine.parse(input.engine)).toBe(engine);
+    }
   });
 });
