@@ -14,7 +14,11 @@ import { type HardwareEntry, resolveHardware } from '../catalog/hardware-catalog
 import { type ModelEntry, resolveModel } from '../catalog/model-catalog.js';
 import type { EngineOptions } from '../core/engine/engine.js';
 import type { EngineConfig, EngineObserver } from '../core/engine/engine-types.js';
-import { computeKvCapacity, type KvCapacity } from '../core/kv-cache/kv-capacity.js';
+import {
+  computeKvCapacity,
+  type KvBudgetMemory,
+  type KvCapacity,
+} from '../core/kv-cache/kv-capacity.js';
 import type { CostModel, ParallelConfig } from '../core/perf/cost-model.js';
 import type { HardwareSpec } from '../core/perf/hardware-spec.js';
 import type { KvCacheDtype, PrecisionConfig, WeightDtype } from '../core/perf/precision.js';
@@ -29,12 +33,7 @@ import {
   type EngineOptionsInput,
   engineOptionsSchema,
 } from './engine-options.js';
-import {
-  type EnginePreset,
-  enginePreset,
-  kvBudgetBytes,
-  type MemoryBudgetRule,
-} from './engine-presets.js';
+import { type EnginePreset, enginePreset, kvBudgetBytes } from './engine-presets.js';
 import { parseWithSchema } from './parse-with-schema.js';
 
 const GIB = 2 ** 30;
@@ -109,23 +108,28 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
   // The driver reports a little less than the nominal memory; an explicit --npu-mem is taken as is.
   const deviceMemory =
     options.npuMem === undefined ? deviceMemoryBytes(hardware.file.name) : undefined;
+  const kvBudget = (memory: KvBudgetMemory): number =>
+    kvBudgetBytes(preset.memoryBudget, {
+      memoryBytes: memory.deviceMemoryBytesPerGpu,
+      weightBytes: memory.weightBytesPerGpu,
+      activationPeakBytes: memory.activationPeakBytesPerGpu,
+      nonTorchBytes: memory.nonTorchBytesPerGpu,
+      fraction: memory.gpuMemoryUtilization,
+    });
   const sizeKvCache = (batch: BatchDefaults): KvCapacity =>
-    applyBudgetRule(
-      computeKvCapacity({
-        model: spec,
-        precision,
-        parallel,
-        memoryBytesPerGpu: hardwareSpec.memoryBytes,
-        ...(deviceMemory === undefined ? {} : { deviceMemoryBytesPerGpu: deviceMemory }),
-        gpuMemoryUtilization,
-        blockSize,
-        maxNumBatchedTokens: batch.maxNumBatchedTokens,
-        maxNumSeqs: batch.maxNumSeqs,
-        reserve: calibration.memoryReserve,
-      }),
-      preset.memoryBudget,
+    computeKvCapacity({
+      model: spec,
+      precision,
+      parallel,
+      memoryBytesPerGpu: hardwareSpec.memoryBytes,
+      ...(deviceMemory === undefined ? {} : { deviceMemoryBytesPerGpu: deviceMemory }),
       gpuMemoryUtilization,
-    );
+      blockSize,
+      maxNumBatchedTokens: batch.maxNumBatchedTokens,
+      maxNumSeqs: batch.maxNumSeqs,
+      reserve: calibration.memoryReserve,
+      kvBudget,
+    });
   // SGLang derives its running-request cap from the KV pool, whose size depends only on the token
   // budget, so the cache is sized with the preset's budget first and the limits resolved after.
   const batchContext = { ...gpu, maxModelLen, kvCapacityTokens: 0 };
@@ -233,34 +237,6 @@ function schedulerOf(preset: EnginePreset, enableChunkedPrefill: boolean): Sched
 function withEngineOverhead(costModel: CostModel, preset: EnginePreset): CostModel {
   const perSequence = perSequenceStepOverheadS(preset.id);
   return perSequence > 0 ? new SequenceOverheadCostModel(costModel, perSequence) : costModel;
-}
-
-/** The capacity with the KV bytes an engine's budget rule gives (vLLM's rule leaves it as is). */
-function applyBudgetRule(
-  capacity: KvCapacity,
-  rule: MemoryBudgetRule,
-  fraction: number,
-): KvCapacity {
-  if (rule.kind === 'fraction-of-total' && rule.activationsInsideFraction) return capacity;
-  const kvCacheBytesPerGpu =
-    kvBudgetBytes(rule, {
-      memoryBytes: capacity.deviceMemoryBytesPerGpu,
-      weightBytes: capacity.weightBytesPerGpu,
-      activationPeakBytes: capacity.activationPeakBytesPerGpu,
-      nonTorchBytes: capacity.nonTorchBytesPerGpu,
-      fraction,
-    }) - capacity.cudaGraphBytesPerGpu;
-  const totalBlocks = Math.max(
-    0,
-    Math.floor(kvCacheBytesPerGpu / (capacity.kvBytesPerTokenPerGpu * capacity.blockSize)),
-  );
-  return {
-    ...capacity,
-    budgetBytesPerGpu: capacity.deviceMemoryBytesPerGpu * fraction,
-    kvCacheBytesPerGpu,
-    totalBlocks,
-    capacityTokens: totalBlocks * capacity.blockSize,
-  };
 }
 
 function resolveParallel(

@@ -49,6 +49,31 @@ export interface KvCapacityOptions {
    * and subtracts its estimate.
    */
   readonly cudaGraphBytesPerGpu?: number;
+  /**
+   * How the engine turns these memory figures into KV-cache bytes per GPU (before CUDA graphs are
+   * taken out). Defaults to vLLM's: `gpu_memory_utilization × device memory − weights − activation
+   * peak − non-torch`; other engines' rules are in src/config/engine-presets.ts.
+   */
+  readonly kvBudget?: (memory: KvBudgetMemory) => number;
+}
+
+/** The per-GPU figures an engine's KV budget rule is computed from. */
+export interface KvBudgetMemory {
+  readonly deviceMemoryBytesPerGpu: number;
+  readonly gpuMemoryUtilization: number;
+  readonly weightBytesPerGpu: number;
+  readonly activationPeakBytesPerGpu: number;
+  readonly nonTorchBytesPerGpu: number;
+}
+
+/** vLLM's rule: the fraction bounds everything the process uses. */
+function vllmKvBudget(memory: KvBudgetMemory): number {
+  return (
+    memory.deviceMemoryBytesPerGpu * memory.gpuMemoryUtilization -
+    memory.weightBytesPerGpu -
+    memory.activationPeakBytesPerGpu -
+    memory.nonTorchBytesPerGpu
+  );
 }
 
 /** The memory budget of one GPU and the KV cache it leaves. All byte figures are per GPU. */
@@ -175,7 +200,15 @@ export function computeKvCapacity(options: KvCapacityOptions): KvCapacity {
   const activationPeak = Math.max(forward, sampler);
   const nonTorch = nonTorchBytesPerGpu(options.reserve, parallel);
   const cudaGraph = options.cudaGraphBytesPerGpu ?? 0;
-  const kvCacheBytesPerGpu = budgetBytesPerGpu - weights - activationPeak - nonTorch - cudaGraph;
+  const kvBudget = options.kvBudget ?? vllmKvBudget;
+  const kvCacheBytesPerGpu =
+    kvBudget({
+      deviceMemoryBytesPerGpu: deviceMemory,
+      gpuMemoryUtilization,
+      weightBytesPerGpu: weights,
+      activationPeakBytesPerGpu: activationPeak,
+      nonTorchBytesPerGpu: nonTorch,
+    }) - cudaGraph;
   const perToken = kvBytesPerTokenPerGpu(model, precision.kvCacheDtype, parallel);
   const totalBlocks = Math.max(0, Math.floor(kvCacheBytesPerGpu / (perToken * blockSize)));
   return {
