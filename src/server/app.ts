@@ -12,6 +12,8 @@ import { ModelDirectory } from './model-directory.js';
 import { RequestTimelines } from './request-timelines.js';
 import { registerChatCompletionsRoute } from './routes/chat-completions-route.js';
 import { registerCompletionsRoute } from './routes/completions-route.js';
+import { registerDashboardRoutes } from './routes/dashboard-routes.js';
+import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelsRoutes } from './routes/models-route.js';
 import { registerServiceRoutes } from './routes/service-routes.js';
 import type { ServedModel } from './served-model.js';
@@ -35,7 +37,8 @@ export interface ServerAppOptions extends Omit<CompletionSettings, 'timelines'> 
 const ALLOWED_METHODS: readonly [RegExp, string][] = [
   [/^\/v1\/(chat\/)?completions\/?$/, 'POST'],
   [/^\/v1\/models(\/.*)?$/, 'GET'],
-  [/^\/(health|status)\/?$/, 'GET'],
+  [/^\/(health|status|metrics)\/?$/, 'GET'],
+  [/^\/(dashboard(\/data)?\/?)?$/, 'GET'],
   [/^\/debug\/requests(\/[^/]+)?\/?$/, 'GET'],
 ];
 
@@ -162,6 +165,8 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
   registerCompletionsRoute(app, models, settings);
   registerModelsRoutes(app, models);
   registerServiceRoutes(app, models, timelines, options.timeScale);
+  registerMetricsRoute(app, models, { timeScale: options.timeScale });
+  registerDashboardRoutes(app, models, { timeScale: options.timeScale });
 
   app.addHook('onClose', async () => {
     for (const model of models.models) model.engine.close();

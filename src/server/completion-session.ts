@@ -166,6 +166,7 @@ export function runCompletionSession(
         {
           inputTokens: options.choicePromptTokens[position] as number,
           outputTokens: choice.pieces.length,
+          finishReason: choice.finishReason,
         },
         {
           token(request, timeS) {

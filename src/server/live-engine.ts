@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import type { Deployment } from '../config/deployment.js';
 import { engineOptionsOf } from '../config/deployment.js';
 import { Engine } from '../core/engine/engine.js';
-import type { RequestView } from '../core/engine/engine-types.js';
+import type { EngineObserver, RequestView } from '../core/engine/engine-types.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
 import type { LatencyStats } from '../core/metrics/percentiles.js';
 import type { SimulationClock } from './simulation-clock.js';
@@ -26,6 +26,19 @@ export interface LiveRequestListener {
 export interface LiveRequestSpec {
   readonly inputTokens: number;
   readonly outputTokens: number;
+  /** Why the request stops when it runs to its end (vLLM's `finished_reason`); default `stop`. */
+  readonly finishReason?: 'stop' | 'length';
+}
+
+/** How a request left the engine: its finish reason, or aborted (client gone) or rejected. */
+export type RequestOutcome = 'stop' | 'length' | 'abort' | 'rejected';
+
+/**
+ * Watches every request and step of one instance (metrics, the dashboard). Engine events come
+ * as the engine produces them; `requestOutcome` follows the engine's `requestEnd`/`requestReject`.
+ */
+export interface LiveEngineObserver extends EngineObserver {
+  requestOutcome?(request: RequestView, outcome: RequestOutcome, timeS: number): void;
 }
 
 /** Counters and occupancy of one instance, for `/status`. */
@@ -54,6 +67,8 @@ export class LiveEngine {
   private readonly clock: SimulationClock;
   private readonly engine: Engine;
   private readonly listeners = new Map<RequestView, LiveRequestListener>();
+  private readonly finishReasons = new Map<RequestView, 'stop' | 'length'>();
+  private readonly observers: LiveEngineObserver[] = [];
   private nextRequestNumber = 0;
   private completed = 0;
   private aborted = 0;
@@ -68,14 +83,40 @@ export class LiveEngine {
     this.clock = clock;
     this.engine = new Engine(
       engineOptionsOf(deployment, {
+        requestArrive: (request, timeS) => {
+          for (const observer of this.observers) observer.requestArrive?.(request, timeS);
+        },
+        requestSchedule: (request, timeS) => {
+          for (const observer of this.observers) observer.requestSchedule?.(request, timeS);
+        },
+        requestPreempt: (request, timeS) => {
+          for (const observer of this.observers) observer.requestPreempt?.(request, timeS);
+        },
         stepEnd: (step) => {
           for (const request of step.emitted)
             this.listeners.get(request)?.token(request, step.endS);
+          for (const observer of this.observers) observer.stepEnd?.(step);
         },
-        requestEnd: (request, timeS) => this.finish(request, timeS),
-        requestReject: (request, _reason, timeS) => this.finish(request, timeS),
+        requestEnd: (request, timeS) => {
+          for (const observer of this.observers) observer.requestEnd?.(request, timeS);
+          this.finish(request, timeS);
+        },
+        requestReject: (request, reason, timeS) => {
+          for (const observer of this.observers) observer.requestReject?.(request, reason, timeS);
+          this.finish(request, timeS);
+        },
       }),
     );
+  }
+
+  /** Adds an observer of every later request and step. */
+  observe(observer: LiveEngineObserver): void {
+    this.observers.push(observer);
+  }
+
+  /** The simulated time now (the engine is advanced to it first). */
+  nowS(): number {
+    return this.catchUp();
   }
 
   /** Enters a request now; `listener` hears of its tokens as simulated time reaches them. */
@@ -89,6 +130,7 @@ export class LiveEngine {
       outputTokens: spec.outputTokens,
     });
     this.listeners.set(view, listener);
+    if (spec.finishReason !== undefined) this.finishReasons.set(view, spec.finishReason);
     // Handle the arrival at once, so an idle engine starts its step at the arrival time.
     this.catchUp();
     return view;
@@ -165,9 +207,18 @@ export class LiveEngine {
 
   private finish(request: RequestView, timeS: number): void {
     const listener = this.listeners.get(request);
+    const finishReason = this.finishReasons.get(request) ?? 'stop';
     this.listeners.delete(request);
+    this.finishReasons.delete(request);
     if (request.status === 'finished') this.completed++;
     else if (request.status === 'rejected') this.rejected++;
+    const outcome: RequestOutcome =
+      request.status === 'finished'
+        ? finishReason
+        : request.status === 'rejected'
+          ? 'rejected'
+          : 'abort';
+    for (const observer of this.observers) observer.requestOutcome?.(request, outcome, timeS);
     listener?.end(request, timeS);
   }
 }
