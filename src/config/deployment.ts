@@ -31,6 +31,7 @@ import { type CostModelChoice, chooseCostModel } from './cost-model-choice.js';
 import {
   type BatchDefaults,
   type EngineOptionsInput,
+  type EngineOptions as EngineSettings,
   engineOptionsSchema,
 } from './engine-options.js';
 import { type EnginePreset, enginePreset, kvBudgetBytes } from './engine-presets.js';
@@ -40,6 +41,8 @@ const GIB = 2 ** 30;
 
 /** Everything needed to build an engine for one model instance. */
 export interface Deployment {
+  /** The settings it was resolved from (defaults filled): resolving them again rebuilds it. */
+  readonly settings: EngineSettings;
   readonly model: ModelEntry;
   readonly hardware: HardwareEntry;
   /** The hardware with `--npu-mem` applied. */
@@ -190,6 +193,7 @@ export function resolveDeployment(input: EngineOptionsInput): Deployment {
     parallel,
   };
   return {
+    settings: options,
     model,
     hardware,
     hardwareSpec,

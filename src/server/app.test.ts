@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildServedApp, sseEvents } from '../../test/support/served-app.js';
+import { resolveDeployment } from '../config/deployment.js';
 import type { ServedModel } from './served-model.js';
 
 const MODEL = 'meta-llama/Llama-3.1-8B-Instruct';
@@ -342,6 +343,10 @@ describe('the server app', () => {
       expect(status.kv_cache.total_blocks).toBe(model.deployment.kvCapacity.totalBlocks);
       expect(status.kv_cache.capacity_tokens).toBe(model.deployment.kvCapacity.capacityTokens);
       expect(status.models[0].model).toBe(MODEL);
+      // The settings it reports rebuild the same instance offline.
+      const rebuilt = resolveDeployment(status.models[0].engine_settings);
+      expect(rebuilt.kvCapacity).toEqual(model.deployment.kvCapacity);
+      expect(rebuilt.engineConfig).toEqual(model.deployment.engineConfig);
     });
 
     it('shows a request in flight in /status and its timeline in /debug', async () => {

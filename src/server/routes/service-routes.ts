@@ -59,6 +59,9 @@ function modelStatus(model: ServedModel) {
       memory_usage: memory,
       kv_cache: kv,
       simulated_time_s: status.simulatedTimeS,
+      // The engine settings (defaults filled) that rebuild this instance offline: what
+      // `bench --compare-sim` simulates against.
+      engine_settings: deployment.settings,
       driver: {
         wake_ups: status.wakeUps,
         lateness_ms: millisecondsOf(status.wakeUpLateness),
