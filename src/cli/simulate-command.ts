@@ -1,6 +1,7 @@
 /**
  * @module `llmservingsim simulate`: resolve the deployment and the workload, run the engine to
- * completion, print the summary (table or JSON) and write result files.
+ * completion, print the summary (table or JSON) and write result files (with `--output`: the CSVs,
+ * summary.json and the HTML report).
  */
 
 import { performance } from 'node:perf_hooks';
@@ -13,6 +14,8 @@ import { runSimulation } from '../core/engine/run-simulation.js';
 import { MetricsCollector } from '../core/metrics/metrics-collector.js';
 import { ResultFiles } from '../io/result-files.js';
 import { TRACE_FORMAT_DESCRIPTIONS } from '../io/trace-reader.js';
+import { renderRunReport } from '../report/run-report.js';
+import { SimulationRecorder, simulationReport } from '../report/simulation-report.js';
 import type { CliIo } from './cli-io.js';
 import { formatSummary } from './format-summary.js';
 import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
@@ -211,6 +214,8 @@ export function runSimulateCommand(flags: SimulateFlags, io: CliIo): SummaryDocu
     );
   }
   const files = flags.output === undefined ? undefined : new ResultFiles(flags.output);
+  // Per-request latencies for the report's CDFs: a few numbers per request, only with --output.
+  const recorder = files ? new SimulationRecorder() : undefined;
   const progress = io.stderrIsTty
     ? new SingleBar({
         format: 'simulating [{bar}] {percentage}% | {value}/{total} requests | {duration}s',
@@ -228,9 +233,17 @@ export function runSimulateCommand(flags: SimulateFlags, io: CliIo): SummaryDocu
   const collector = new MetricsCollector({
     onRecord: (record) => {
       files?.writeRequest(record);
+      recorder?.recordRequest(record);
       tick();
     },
-    ...(files ? { onTimeSeriesRow: (row) => files.writeTimeSeriesRow(row) } : {}),
+    ...(files
+      ? {
+          onTimeSeriesRow: (row) => {
+            files.writeTimeSeriesRow(row);
+            recorder?.recordTimeSeriesRow(row);
+          },
+        }
+      : {}),
   });
   const wallStart = performance.now();
   const result = runSimulation({
@@ -250,6 +263,11 @@ export function runSimulateCommand(flags: SimulateFlags, io: CliIo): SummaryDocu
     wallS,
   });
   files?.finish(summary);
+  if (files && recorder) {
+    const report = simulationReport({ summary, recording: recorder.recording() });
+    const reportPath = files.writeReport(renderRunReport(report));
+    io.stderr(`llmservingsim: report written to ${reportPath}\n`);
+  }
   if (metrics.requests.rejected > 0) {
     io.stderr(
       `llmservingsim: ${metrics.requests.rejected} requests rejected: prompt not shorter than ` +

@@ -1,6 +1,7 @@
 /**
  * @module Result files of an offline run: `requests.csv` and `timeseries.csv`, written row by row
- * as the simulation produces them (so memory does not grow with the run), and `summary.json`.
+ * as the simulation produces them (so memory does not grow with the run), `summary.json`, and the
+ * HTML report `report.html` (rendered by the caller).
  */
 
 import { closeSync, mkdirSync, openSync, writeFileSync, writeSync } from 'node:fs';
@@ -60,7 +61,16 @@ function errorCode(error: unknown): string {
   return error instanceof Error && 'code' in error ? String(error.code) : 'I/O error';
 }
 
-/** The three result files of a run in one directory. */
+/** Writes a whole text file (a report page), failing with `FileAccessError`. */
+export function writeTextFile(path: string, text: string): void {
+  try {
+    writeFileSync(path, text);
+  } catch (error) {
+    throw new FileAccessError(path, `cannot write (${errorCode(error)})`, { cause: error });
+  }
+}
+
+/** The result files of a run in one directory. */
 export class ResultFiles {
   readonly directory: string;
   private readonly requests: CsvWriter;
@@ -125,11 +135,13 @@ export class ResultFiles {
   finish(summary: unknown): void {
     this.requests.close();
     this.timeSeries.close();
-    const path = join(this.directory, 'summary.json');
-    try {
-      writeFileSync(path, `${JSON.stringify(summary, null, 2)}\n`);
-    } catch (error) {
-      throw new FileAccessError(path, `cannot write (${errorCode(error)})`, { cause: error });
-    }
+    writeTextFile(join(this.directory, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  }
+
+  /** Writes `report.html` (a rendered page) and returns its path. */
+  writeReport(html: string): string {
+    const path = join(this.directory, 'report.html');
+    writeTextFile(path, html);
+    return path;
   }
 }
