@@ -234,8 +234,7 @@ function derivedStatistics(latencies: readonly LatencyDistribution[]): Statistic
     unit: 'ms',
     columns: LATENCY_COLUMNS,
     rows: latencies.map((distribution) => {
-      const finite = Array.from(distribution.valuesS).filter(Number.isFinite);
-      const stats = summarize(finite);
+      const stats = summarize(Float64Array.from(distribution.valuesS).filter(Number.isFinite));
       return {
         label: distribution.name,
         values: LATENCY_COLUMNS.map((column) => stats[column] * 1000),
