@@ -1,12 +1,13 @@
 /**
- * @module The `llmservingsim` command line: subcommands `serve`, `simulate`, `validate`, `profile`
- * and `list`, plus the original tool's underscore flags. Thin: it parses flags, calls the command,
+ * @module The `llmservingsim` command line: subcommands `serve`, `simulate`, `bench`, `validate`,
+ * `profile` and `list`, plus the original tool's underscore flags. Thin: it parses flags, calls the command,
  * prints, and turns expected errors into one line and a non-zero exit.
  */
 
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
 import { LlmServingSimError } from '../errors.js';
+import { addBenchFlags, type BenchFlags, runBenchCommand } from './bench-command.js';
 import { type CliIo, processIo } from './cli-io.js';
 import { isHistoricalInvocation, translateHistoricalArguments } from './historical-flags.js';
 import { runListCommand } from './list-command.js';
@@ -69,6 +70,15 @@ function buildProgram(io: CliIo): Command {
     .action((flags: SimulateFlags) => {
       runSimulateCommand(flags, io);
     });
+
+  const bench = program
+    .command('bench')
+    .description(
+      'benchmark an OpenAI-compatible server with vLLM `bench serve` metrics (TTFT, TPOT, ITL, E2EL)',
+    );
+  addBenchFlags(bench).action(async (flags: BenchFlags) => {
+    await runBenchCommand(flags, io);
+  });
 
   const validate = program
     .command('validate')
