@@ -89,6 +89,9 @@ export function runCompletionSession(
     tokenTimesS: [],
   }));
   const views: RequestView[] = [];
+  // A short request can finish inside `engine.submit` (the engine catches up with the clock
+  // after the arrival), before its view is stored: the callbacks record the arrival too.
+  let firstArrivalS: number | undefined;
   let ended = 0;
   let completionTokens = 0;
   let clientGone = false;
@@ -152,7 +155,7 @@ export function runCompletionSession(
         id: meta.id,
         model: meta.model,
         stream: options.stream,
-        arrivalS: views[0]?.arrivalS ?? 0,
+        arrivalS: views[0]?.arrivalS ?? firstArrivalS ?? 0,
         promptTokens,
         handlingMs: options.handlingMs,
         choices: timelineChoices,
@@ -170,6 +173,7 @@ export function runCompletionSession(
         },
         {
           token(request, timeS) {
+            if (position === 0) firstArrivalS ??= request.arrivalS;
             const tokenIndex = request.outputTokens - 1;
             timeline.tokenTimesS.push(timeS);
             timeline.firstTokenS ??= timeS;
@@ -184,6 +188,7 @@ export function runCompletionSession(
             }
           },
           end(request, timeS) {
+            if (position === 0) firstArrivalS ??= request.arrivalS;
             timeline.status = request.status;
             timeline.finishS = timeS;
             timeline.firstScheduledS = Number.isNaN(request.firstScheduledS)
