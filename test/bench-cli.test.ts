@@ -289,6 +289,35 @@ describe('llmservingsim bench', () => {
     }
   });
 
+  it('fails requests that outlast --timeout, mid-stream or before the first byte', async () => {
+    const slow = await startTestServer({ timeScale: 1 });
+    try {
+      for (const stream of ['--stream', '--no-stream']) {
+        const startedMs = Date.now();
+        const cli = await runCapturedCli([
+          'bench',
+          '--base-url',
+          slow.url,
+          stream,
+          '--num-prompts',
+          '2',
+          '--input-len',
+          '16',
+          '--output-len',
+          '200',
+          '--timeout',
+          '0.3',
+        ]);
+        // 200 tokens take over a simulated (= wall) second; the limit cuts them at 0.3 s.
+        expect(Date.now() - startedMs).toBeLessThan(1500);
+        expect(cli.exitCode).toBe(EXIT_USAGE);
+        expect(cli.stderr).toMatch(/request 0: timed out after 0\.3 s/);
+      }
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('ends with one line and a non-zero exit when the server cannot be reached', async () => {
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
