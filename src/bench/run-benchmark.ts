@@ -29,8 +29,11 @@ export const DEFAULT_TIMEOUT_S = 6 * 60 * 60;
 /** Limit for the `GET /v1/models` probe before the run. */
 const PROBE_TIMEOUT_MS = 10_000;
 
+/** vLLM's own default server address. */
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:8000';
+
 const optionsSchema = z.object({
-  baseUrl: z.string().min(1).default('http://127.0.0.1:8000'),
+  baseUrl: z.string().min(1).default(DEFAULT_BASE_URL),
   endpoint: z.enum(['chat', 'completions']).default('completions'),
   model: z.string().min(1).optional(),
   apiKey: z.string().min(1).optional(),

@@ -10,7 +10,7 @@ import { type BenchMetrics, type MetricSummary, percentileWord } from './bench-m
 import type { BenchRun } from './bench-types.js';
 
 /** The four latency metrics, with vLLM's attribute names, labels and section headers. */
-const LATENCY_METRICS = [
+export const LATENCY_METRICS = [
   { key: 'ttft', name: 'TTFT', header: 'Time to First Token' },
   { key: 'tpot', name: 'TPOT', header: 'Time per Output Token (excl. 1st token)' },
   { key: 'itl', name: 'ITL', header: 'Inter-token Latency' },
@@ -23,7 +23,7 @@ function backendOf(run: BenchRun): string {
 }
 
 /** Python's `'{s:{c}^{n}}'` centring: the odd padding character goes to the right. */
-function centred(text: string, fill: string, width: number): string {
+export function centred(text: string, fill: string, width: number): string {
   const padding = Math.max(0, width - text.length);
   const left = Math.floor(padding / 2);
   return fill.repeat(left) + text + fill.repeat(padding - left);

@@ -10,6 +10,7 @@ import type { Command } from 'commander';
 import { BenchAllRequestsFailedError } from '../bench/bench-errors.js';
 import {
   type BenchMetrics,
+  type BenchMetricsOptions,
   benchMetrics,
   DEFAULT_PERCENTILES,
   type GoodputSlos,
@@ -17,7 +18,25 @@ import {
   parsePercentiles,
 } from '../bench/bench-metrics.js';
 import type { BenchDatasetSpec, BenchEndpoint, BenchRun } from '../bench/bench-types.js';
-import { type BenchProgress, DEFAULT_TIMEOUT_S, runBenchmark } from '../bench/run-benchmark.js';
+import {
+  type BenchProgress,
+  DEFAULT_BASE_URL,
+  DEFAULT_TIMEOUT_S,
+  normalizeBaseUrl,
+  runBenchmark,
+} from '../bench/run-benchmark.js';
+import {
+  compareWithSimulation,
+  comparisonJson,
+  formatComparisonTable,
+  type SimComparison,
+} from '../bench/sim-comparison.js';
+import { simulateBenchRun } from '../bench/simulated-run.js';
+import {
+  resolveSimulatorTarget,
+  type SimulatorOverrides,
+  type SimulatorTarget,
+} from '../bench/simulator-target.js';
 import { formatBenchTable, vllmResultJson } from '../bench/vllm-result.js';
 import { FileAccessError, InvalidConfigError } from '../errors.js';
 import type { CliIo } from './cli-io.js';
@@ -45,6 +64,13 @@ export interface BenchFlags {
   readonly json?: boolean;
   readonly saveResult?: string;
   readonly timeout?: number;
+  readonly compareSim?: boolean;
+  readonly simModel?: string;
+  readonly simHardware?: string;
+  readonly simTp?: number;
+  readonly simPp?: number;
+  readonly simEngine?: string;
+  readonly simSettings?: string;
 }
 
 /** What a bench command produced, for callers that add outputs (comparison, HTML page). */
@@ -54,6 +80,13 @@ export interface BenchCommandResult {
   /** The metric options used, to recompute metrics for another run the same way. */
   readonly percentiles: readonly number[];
   readonly goodput: GoodputSlos | undefined;
+  /** With `--compare-sim`: the simulated twin of the run and the comparison. */
+  readonly simulation?: {
+    readonly target: SimulatorTarget;
+    readonly run: BenchRun;
+    readonly metrics: BenchMetrics;
+    readonly comparison: SimComparison;
+  };
 }
 
 /** Failed requests whose errors are printed (vLLM prints up to 10). */
@@ -101,7 +134,79 @@ export function addBenchFlags(command: Command): Command {
       '--timeout <s>',
       `limit per request in seconds (default ${DEFAULT_TIMEOUT_S})`,
       parseNumberFlag,
+    )
+    .option(
+      '--compare-sim',
+      'also simulate the same requests offline and print measured vs simulated',
+    )
+    .option('--sim-model <name>', '--compare-sim: model to simulate (default: --model)')
+    .option(
+      '--sim-hardware <name>',
+      "--compare-sim: the server's GPU (needed for non-LLMServingSim servers)",
+    )
+    .option('--sim-tp <n>', '--compare-sim: tensor-parallel size', parseIntegerFlag)
+    .option('--sim-pp <n>', '--compare-sim: pipeline-parallel size', parseIntegerFlag)
+    .option('--sim-engine <name>', '--compare-sim: engine preset (vllm, sglang, trtllm, ...)')
+    .option(
+      '--sim-settings <json>',
+      '--compare-sim: more engine settings as JSON, e.g. {"maxNumSeqs":256,"gpuMemoryUtilization":0.9}',
     );
+}
+
+function simulatorOverridesOf(flags: BenchFlags): SimulatorOverrides {
+  return Object.fromEntries(
+    Object.entries({
+      model: flags.simModel,
+      hardware: flags.simHardware,
+      tp: flags.simTp,
+      pp: flags.simPp,
+      engine: flags.simEngine,
+      settingsJson: flags.simSettings,
+    }).filter(([, value]) => value !== undefined),
+  ) as SimulatorOverrides;
+}
+
+/** What --compare-sim simulates, resolved before the benchmark so bad settings fail at once. */
+async function simulatorTargetOf(
+  flags: BenchFlags,
+  apiKey: string | undefined,
+  io: CliIo,
+): Promise<SimulatorTarget | undefined> {
+  const overrides = simulatorOverridesOf(flags);
+  if (flags.compareSim !== true) {
+    if (Object.keys(overrides).length > 0) {
+      throw new InvalidConfigError('the --sim-* flags go with --compare-sim');
+    }
+    return undefined;
+  }
+  const target = await resolveSimulatorTarget({
+    baseUrl: normalizeBaseUrl(flags.baseUrl ?? DEFAULT_BASE_URL),
+    apiKey,
+    model: flags.model,
+    overrides,
+  });
+  io.stderr(`llmservingsim: bench: --compare-sim: ${describeTarget(target)}\n`);
+  return target;
+}
+
+function describeTarget(target: SimulatorTarget): string {
+  const { deployment } = target;
+  return (
+    `simulating ${deployment.model.id} on ${deployment.gpus} x ${deployment.hardware.file.name} ` +
+    `(TP ${deployment.parallel.tp}, PP ${deployment.parallel.pp}, engine ${deployment.enginePreset.engine}), ` +
+    `time scale ${target.timeScale}, settings from ${target.source === 'server' ? "the server's /status" : 'the --sim-* flags'}`
+  );
+}
+
+function targetJson(target: SimulatorTarget): Record<string, unknown> {
+  return {
+    source: target.source,
+    time_scale: target.timeScale,
+    engine_settings: target.deployment.settings,
+    model: target.deployment.model.id,
+    hardware: target.deployment.hardware.file.name,
+    gpus: target.deployment.gpus,
+  };
 }
 
 function datasetOf(flags: BenchFlags): BenchDatasetSpec {
@@ -186,13 +291,15 @@ export async function runBenchCommand(flags: BenchFlags, io: CliIo): Promise<Ben
       : parsePercentiles(flags.percentiles);
   const goodput = flags.goodput === undefined ? undefined : parseGoodput(flags.goodput);
   const progress = progressReporter(io);
-  const apiKey = flags.apiKey ?? io.environment.OPENAI_API_KEY;
+  const givenKey = flags.apiKey ?? io.environment.OPENAI_API_KEY;
+  const apiKey = givenKey === '' ? undefined : givenKey;
+  const target = await simulatorTargetOf(flags, apiKey, io);
   const run = await runBenchmark(
     {
       baseUrl: flags.baseUrl,
       endpoint: endpointOf(flags.endpoint),
       model: flags.model,
-      apiKey: apiKey === '' ? undefined : apiKey,
+      apiKey,
       numPrompts: flags.numPrompts,
       requestRatePerS: flags.requestRate,
       burstiness: flags.burstiness,
@@ -220,10 +327,10 @@ export async function runBenchCommand(flags: BenchFlags, io: CliIo): Promise<Ben
     },
   );
   progress.stop();
-  const metrics = benchMetrics(
-    run,
-    goodput === undefined ? { percentiles } : { percentiles, goodput },
-  );
+  const metricsOptions = goodput === undefined ? { percentiles } : { percentiles, goodput };
+  const metrics = benchMetrics(run, metricsOptions);
+  const simulation =
+    target === undefined ? undefined : simulate(run, metrics, metricsOptions, target);
   const failures = run.records.filter((record) => !record.success);
   if (failures.length > 0) {
     io.stderr(`llmservingsim: bench: ${failures.length} requests failed:\n`);
@@ -231,17 +338,48 @@ export async function runBenchCommand(flags: BenchFlags, io: CliIo): Promise<Ben
       io.stderr(`  request ${record.index}: ${record.error}\n`);
     }
   }
-  if (flags.saveResult !== undefined) {
-    writeResult(flags.saveResult, vllmResultJson(run, metrics, { detailed: true }));
+  const resultJson = (detailed: boolean) => {
+    const document = vllmResultJson(run, metrics, { detailed });
+    if (simulation === undefined) return document;
+    const ours = (document.llmservingsim ?? {}) as Record<string, unknown>;
+    const compareSim = comparisonJson(simulation.comparison, targetJson(simulation.target));
+    return { ...document, llmservingsim: { ...ours, compare_sim: compareSim } };
+  };
+  if (flags.saveResult !== undefined) writeResult(flags.saveResult, resultJson(true));
+  if (flags.json === true) {
+    io.stdout(`${JSON.stringify(resultJson(false), null, 2)}\n`);
+  } else {
+    io.stdout(formatBenchTable(run, metrics));
+    if (simulation !== undefined) {
+      io.stdout(formatComparisonTable(simulation.comparison, describeTarget(simulation.target)));
+    }
   }
-  io.stdout(
-    flags.json === true
-      ? `${JSON.stringify(vllmResultJson(run, metrics, { detailed: false }), null, 2)}\n`
-      : formatBenchTable(run, metrics),
-  );
   const first = failures[0];
   if (metrics.completed === 0 && first !== undefined) {
     throw new BenchAllRequestsFailedError(failures.length, first.error);
   }
-  return { run, metrics, percentiles, goodput };
+  return {
+    run,
+    metrics,
+    percentiles,
+    goodput,
+    ...(simulation === undefined ? {} : { simulation }),
+  };
+}
+
+/** The run's offline twin, its metrics computed the same way, and the comparison. */
+function simulate(
+  run: BenchRun,
+  metrics: BenchMetrics,
+  metricsOptions: BenchMetricsOptions,
+  target: SimulatorTarget,
+) {
+  const simulatedRun = simulateBenchRun(run, target.deployment, { timeScale: target.timeScale });
+  const simulatedMetrics = benchMetrics(simulatedRun, metricsOptions);
+  return {
+    target,
+    run: simulatedRun,
+    metrics: simulatedMetrics,
+    comparison: compareWithSimulation(run, metrics, simulatedRun, simulatedMetrics),
+  };
 }
