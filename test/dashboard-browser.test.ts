@@ -5,31 +5,13 @@
  * security-policy violation. Skips, saying how to install chromium, when there is none.
  */
 
-import { existsSync } from 'node:fs';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveServer } from '../src/server/live-server.js';
+import { hasChromium, launchChromium } from './support/chromium.js';
 import { startTestServer } from './support/live-server.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
-if (!HAS_CHROMIUM) {
-  console.warn(
-    `dashboard browser test skipped: no chromium at ${CHROMIUM_PATH} ` +
-      '(apt-get install chromium, or set CHROMIUM_PATH)',
-  );
-}
-
-/** Flags for a quiet, sandbox-free headless run (see docs of `--headless` in chromium). */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const HAS_CHROMIUM = hasChromium('dashboard browser test');
 /** Simulated seconds per wall second: requests stay in flight long enough to be seen running. */
 const TIME_SCALE = 2;
 const LOAD_WORKERS = 4;
@@ -106,7 +88,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
       timeScale: TIME_SCALE,
     });
     load = startLoad(server.url);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

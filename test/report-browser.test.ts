@@ -6,33 +6,16 @@
  * chromium, when there is none.
  */
 
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartStates, hasChromium, launchChromium } from './support/chromium.js';
 import { runCapturedCli } from './support/run-cli.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const HAS_CHROMIUM = existsSync(CHROMIUM_PATH);
-if (!HAS_CHROMIUM) {
-  console.warn(
-    `report browser test skipped: no chromium at ${CHROMIUM_PATH} ` +
-      '(apt-get install chromium, or set CHROMIUM_PATH)',
-  );
-}
-
-/** Flags for a quiet, sandbox-free headless run. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
+const HAS_CHROMIUM = hasChromium('report browser test');
 const LLAMA_CONFIG = fileURLToPath(
   new URL('../src/catalog/models/meta-llama/Llama-3.1-8B.json', import.meta.url),
 );
@@ -40,39 +23,6 @@ const HOSTILE_SEGMENT = 'script><img src=x onerror=window.pwned=1>';
 const READY_TIMEOUT_MS = 5_000;
 /** Fewest strongly coloured pixels that count as a drawn data line (axes and grid are grey). */
 const MIN_LINE_PIXELS = 40;
-
-interface ChartState {
-  readonly id: string;
-  readonly points: number;
-  readonly linePixels: number;
-}
-
-/** Each chart's plotted value count and how many saturated pixels its canvas holds. */
-function chartStates(page: Page): Promise<ChartState[]> {
-  return page.$$eval('[data-chart]', (elements) =>
-    elements.map((element) => {
-      const canvas = element.querySelector('canvas');
-      let linePixels = 0;
-      if (canvas && canvas.width > 0 && canvas.height > 0) {
-        const context = canvas.getContext('2d');
-        const pixels = context?.getImageData(0, 0, canvas.width, canvas.height).data ?? [];
-        for (let index = 0; index < pixels.length; index += 4) {
-          const red = pixels[index] as number;
-          const green = pixels[index + 1] as number;
-          const blue = pixels[index + 2] as number;
-          const alpha = pixels[index + 3] as number;
-          const spread = Math.max(red, green, blue) - Math.min(red, green, blue);
-          if (alpha > 128 && spread > 80) linePixels++;
-        }
-      }
-      return {
-        id: element.id,
-        points: Number(element.getAttribute('data-points') ?? 0),
-        linePixels,
-      };
-    }),
-  );
-}
 
 describe.skipIf(!HAS_CHROMIUM)('report.html in chromium', () => {
   const directory = mkdtempSync(join(tmpdir(), 'llmsim-report-browser-'));
@@ -98,7 +48,7 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in chromium', () => {
       join(directory, 'run'),
     ]);
     expect(run.exitCode).toBe(0);
-    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on('console', (message) => {
       // Errors only: the test's own pixel readback draws a performance warning.

@@ -1,10 +1,11 @@
 /**
  * @module `llmservingsim bench`: a load generator for any OpenAI-compatible server with vLLM
  * `bench serve` metric definitions. Thin: flags → `runBenchmark` → `benchMetrics` → the vLLM
- * table (or JSON) on stdout, progress on stderr, and the vLLM-compatible result file.
+ * table (or JSON) on stdout, progress on stderr, and the vLLM-compatible result file or an HTML
+ * report page. With `--compare-sim`, the same requests also go through the offline simulator and
+ * a measured-vs-simulated table follows.
  */
 
-import { writeFileSync } from 'node:fs';
 import { SingleBar } from 'cli-progress';
 import type { Command } from 'commander';
 import { BenchAllRequestsFailedError } from '../bench/bench-errors.js';
@@ -17,6 +18,7 @@ import {
   parseGoodput,
   parsePercentiles,
 } from '../bench/bench-metrics.js';
+import { benchReport } from '../bench/bench-report.js';
 import type { BenchDatasetSpec, BenchEndpoint, BenchRun } from '../bench/bench-types.js';
 import {
   type BenchProgress,
@@ -38,7 +40,9 @@ import {
   type SimulatorTarget,
 } from '../bench/simulator-target.js';
 import { formatBenchTable, vllmResultJson } from '../bench/vllm-result.js';
-import { FileAccessError, InvalidConfigError } from '../errors.js';
+import { InvalidConfigError } from '../errors.js';
+import { writeTextFile } from '../io/result-files.js';
+import { renderRunReport } from '../report/run-report.js';
 import type { CliIo } from './cli-io.js';
 import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
 
@@ -129,7 +133,10 @@ export function addBenchFlags(command: Command): Command {
     .option('--goodput <slo...>', 'SLOs in ms for goodput: ttft:MS tpot:MS e2el:MS')
     .option('--percentiles <list>', 'percentiles to report (default 99)')
     .option('--json', 'print the result as JSON (vLLM keys) instead of the table')
-    .option('--save-result <file>', "write vLLM's result JSON, per-request lists included")
+    .option(
+      '--save-result <file>',
+      "write vLLM's result JSON (per-request lists included), or with a .html name a report page",
+    )
     .option(
       '--timeout <s>',
       `limit per request in seconds (default ${DEFAULT_TIMEOUT_S})`,
@@ -275,14 +282,6 @@ function progressReporter(io: CliIo): {
   };
 }
 
-function writeResult(path: string, document: Record<string, unknown>): void {
-  try {
-    writeFileSync(path, `${JSON.stringify(document)}\n`);
-  } catch (error) {
-    throw new FileAccessError(path, (error as Error).message, { cause: error });
-  }
-}
-
 /** Runs `bench`, prints the results and resolves what it measured. */
 export async function runBenchCommand(flags: BenchFlags, io: CliIo): Promise<BenchCommandResult> {
   const percentiles =
@@ -345,7 +344,14 @@ export async function runBenchCommand(flags: BenchFlags, io: CliIo): Promise<Ben
     const compareSim = comparisonJson(simulation.comparison, targetJson(simulation.target));
     return { ...document, llmservingsim: { ...ours, compare_sim: compareSim } };
   };
-  if (flags.saveResult !== undefined) writeResult(flags.saveResult, resultJson(true));
+  if (flags.saveResult !== undefined) {
+    const path = flags.saveResult;
+    if (/\.html?$/i.test(path)) {
+      writeTextFile(path, renderRunReport(benchReport(run, metrics, simulation)));
+    } else {
+      writeTextFile(path, `${JSON.stringify(resultJson(true))}\n`);
+    }
+  }
   if (flags.json === true) {
     io.stdout(`${JSON.stringify(resultJson(false), null, 2)}\n`);
   } else {

@@ -42,23 +42,57 @@ export const RUN_REPORT_SCRIPT = String.raw`(function () {
     plots.push({ element: element, plot: plot });
   }
 
-  function drawCdf(element, cdf, color, logX) {
-    var xs = [];
-    var ys = [];
-    for (var index = 0; index < cdf.ms.length; index++) {
-      var x = cdf.ms[index];
+  /** The points of one CDF curve that the axis can show. */
+  function curvePoints(curve, logX) {
+    var points = [];
+    for (var index = 0; index < curve.ms.length; index++) {
+      var x = curve.ms[index];
       if (x == null || (logX && !(x > 0))) continue;
-      xs.push(x);
-      ys.push(cdf.fractions[index]);
+      points.push([x, curve.fractions[index]]);
+    }
+    return points;
+  }
+
+  function drawCdf(element, cdf, color, logX) {
+    var curves = [curvePoints(cdf, logX)];
+    if (cdf.comparison) curves.push(curvePoints(cdf.comparison, logX));
+    // uPlot wants one x column: the union of both curves' x, each curve null where it has no point.
+    var xs = [];
+    curves.forEach(function (points) { points.forEach(function (point) { xs.push(point[0]); }); });
+    xs.sort(function (a, b) { return a - b; });
+    xs = xs.filter(function (x, index) { return index === 0 || x !== xs[index - 1]; });
+    var columns = [xs].concat(curves.map(function (points) {
+      var ys = new Array(xs.length).fill(null);
+      var position = 0;
+      points.forEach(function (point) {
+        while (xs[position] !== point[0]) position++;
+        ys[position] = point[1];
+      });
+      return ys;
+    }));
+    var series = [{ label: cdf.name + ' ms', value: function (u, v) { return fixed(v, 2); } }];
+    series.push({
+      label: cdf.label || 'share of requests \u2264',
+      stroke: color,
+      width: 2,
+      spanGaps: true,
+      value: function (u, v) { return percent(v); },
+    });
+    if (cdf.comparison) {
+      series.push({
+        label: cdf.comparison.label,
+        stroke: '#475569',
+        dash: [6, 4],
+        width: 2,
+        spanGaps: true,
+        value: function (u, v) { return percent(v); },
+      });
     }
     mount(
       element,
       {
         scales: { x: { time: false, distr: logX ? 3 : 1, log: 10 }, y: { range: [0, 1] } },
-        series: [
-          { label: cdf.name + ' ms', value: function (u, v) { return fixed(v, 2); } },
-          { label: 'share of requests \u2264', stroke: color, width: 2, value: function (u, v) { return percent(v); } },
-        ],
+        series: series,
         axes: [
           { label: cdf.name + ' (ms)' },
           {
@@ -69,7 +103,7 @@ export const RUN_REPORT_SCRIPT = String.raw`(function () {
           },
         ],
       },
-      [xs, ys],
+      columns,
     );
   }
 

@@ -75,6 +75,10 @@ export interface LatencyDistribution {
   /** Short name: 'TTFT', 'TPOT', 'ITL', 'E2E', … */
   readonly name: string;
   readonly valuesS: ArrayLike<number>;
+  /** Legend of `valuesS` when a second curve is drawn (default 'share of requests ≤'). */
+  readonly label?: string;
+  /** A second curve on the same chart, dashed (e.g. the simulator's prediction of a benchmark). */
+  readonly comparison?: { readonly label: string; readonly valuesS: ArrayLike<number> };
 }
 
 /** Everything a report page shows. */
@@ -124,15 +128,27 @@ const LATENCY_COLUMNS = ['mean', 'p50', 'p90', 'p95', 'p99'] as const;
 
 /** The report as one HTML document (UTF-8 text). */
 export function renderRunReport(report: RunReport, options: RenderRunReportOptions = {}): string {
-  const cdfs = report.latencies.map((distribution) => {
-    const cdf = empiricalCdf(distribution.valuesS, options.maxCdfPoints ?? DEFAULT_CDF_POINTS);
+  const curve = (valuesS: ArrayLike<number>) => {
+    const cdf = empiricalCdf(valuesS, options.maxCdfPoints ?? DEFAULT_CDF_POINTS);
     return {
-      name: distribution.name,
       count: cdf.count,
       ms: cdf.values.map((value) => significant(value * 1000, 6)),
       fractions: cdf.fractions.map((value) => significant(value, 6)),
     };
-  });
+  };
+  const cdfs = report.latencies.map((distribution) => ({
+    name: distribution.name,
+    ...(distribution.label === undefined ? {} : { label: distribution.label }),
+    ...curve(distribution.valuesS),
+    ...(distribution.comparison === undefined
+      ? {}
+      : {
+          comparison: {
+            label: distribution.comparison.label,
+            ...curve(distribution.comparison.valuesS),
+          },
+        }),
+  }));
   const thinned = thinTimeSeries(
     report.timeSeries ?? [],
     options.maxTimeSeriesPoints ?? DEFAULT_TIME_SERIES_POINTS,
