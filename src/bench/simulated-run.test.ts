@@ -25,11 +25,15 @@ function record(index: number, sendS: number, prompt: number, output: number): B
   };
 }
 
-function run(records: BenchRequestRecord[], stream = true): BenchRun {
+function run(
+  records: BenchRequestRecord[],
+  stream = true,
+  endpoint: 'chat' | 'completions' = 'completions',
+): BenchRun {
   return {
     settings: {
       baseUrl: 'http://127.0.0.1:8000',
-      endpoint: 'completions',
+      endpoint,
       model: 'm',
       numPrompts: records.length,
       requestRatePerS: 10,
@@ -110,6 +114,15 @@ describe('simulateBenchRun', () => {
     const rejected = simulated.records.find((entry) => entry.index === 5);
     expect(rejected?.success).toBe(false);
     expect(rejected?.error).toMatch(/rejected/);
+  });
+
+  it("adds the chat stream's role-chunk gap, as a chat client sees it", () => {
+    const completions = simulateBenchRun(run(measured), deployment, { timeScale: 1 });
+    const chat = simulateBenchRun(run(measured, true, 'chat'), deployment, { timeScale: 1 });
+    chat.records.forEach((entry, position) => {
+      expect(entry.itlS).toEqual([0, ...(completions.records[position]?.itlS ?? [])]);
+      expect(entry.ttftS).toBe(completions.records[position]?.ttftS);
+    });
   });
 
   it('is deterministic', () => {

@@ -75,6 +75,9 @@ export function simulateBenchRun(
   });
 
   const stream = measured.settings.stream;
+  // Chat servers (vLLM, OpenAI, ours) open a stream with a role-only chunk sent together with the
+  // first token's chunk: the client's TTFT is the former and its first ITL gap ~0 the latter.
+  const openingGaps = stream && measured.settings.endpoint === 'chat' ? [0] : [];
   const records = replayed.map((record): BenchRequestRecord => {
     const entry = times.get(String(record.index));
     const arrivalS = record.sendS * timeScale;
@@ -93,7 +96,7 @@ export function simulateBenchRun(
       ...record,
       // Without streaming the client sees nothing before the whole body (vLLM: TTFT = E2EL).
       ttftS: stream ? (entry.firstTokenS - arrivalS) / timeScale : e2elS,
-      itlS: stream ? entry.gapsS.map((gap) => gap / timeScale) : [],
+      itlS: stream ? [...openingGaps, ...entry.gapsS.map((gap) => gap / timeScale)] : [],
       e2elS,
       success: true,
       error: '',
