@@ -2,7 +2,7 @@
  * @module The human-readable summary of an offline run, laid out like vLLM's `bench serve` report.
  */
 
-import type { LatencyStatsMs, SummaryDocument } from './summary-document.js';
+import type { LatencyStatsMs, SummaryDocument } from '../report/summary-document.js';
 
 const WIDTH = 66;
 

@@ -16,10 +16,10 @@ import { ResultFiles } from '../io/result-files.js';
 import { TRACE_FORMAT_DESCRIPTIONS } from '../io/trace-reader.js';
 import { renderRunReport } from '../report/run-report.js';
 import { SimulationRecorder, simulationReport } from '../report/simulation-report.js';
+import { buildSummaryDocument, type SummaryDocument } from '../report/summary-document.js';
 import type { CliIo } from './cli-io.js';
 import { formatSummary } from './format-summary.js';
 import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
-import { buildSummaryDocument, type SummaryDocument } from './summary-document.js';
 
 /** Flags of `simulate` as commander hands them over. */
 export interface SimulateFlags {

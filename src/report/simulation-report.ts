@@ -11,6 +11,7 @@
 
 import type { RequestRecord, TimeSeriesRow } from '../core/metrics/metrics-collector.js';
 import type { ConfigurationSection, RunReport, StatisticsTable } from './run-report.js';
+import type { LatencyStatsMs, SummaryDocument } from './summary-document.js';
 import {
   DEFAULT_TIME_SERIES_POINTS,
   TimeSeriesBins,
@@ -104,57 +105,13 @@ export class SimulationRecorder {
   }
 }
 
-/** Mean and percentiles in ms, as `summary.json` holds them. */
-interface LatencyStatsMs {
-  readonly mean: number;
-  readonly p50: number;
-  readonly p90: number;
-  readonly p95: number;
-  readonly p99: number;
-}
-
 /**
- * The fields of `simulate`'s summary document (src/cli/summary-document.ts) the report shows.
- * Declared here because report/ sits below cli/; a `SummaryDocument` fits it as is.
+ * The summary document of `simulate` as the report reads it: its engine table may hold any
+ * settings (the report lists them as they are).
  */
-export interface SimulationSummary {
-  readonly model: string;
-  readonly hardware: string;
-  readonly tp: number;
-  readonly pp: number;
-  readonly gpus: number;
-  readonly requests: {
-    readonly completed: number;
-    readonly preempted: number;
-    readonly preemptions: number;
-    readonly rejected: number;
-  };
-  readonly duration_s: number;
-  readonly throughput: {
-    readonly requests_per_s: number;
-    readonly input_tokens_per_s: number;
-    readonly output_tokens_per_s: number;
-    readonly total_tokens_per_s: number;
-  };
-  readonly ttft_ms: LatencyStatsMs;
-  readonly tpot_ms: LatencyStatsMs;
-  readonly itl_ms: LatencyStatsMs;
-  readonly e2e_ms: LatencyStatsMs;
-  readonly queue_ms: LatencyStatsMs;
-  readonly kv_cache: {
-    readonly capacity_tokens: number;
-    readonly block_size: number;
-    readonly total_blocks: number;
-    readonly peak_usage: number;
-  };
+export type SimulationSummary = Omit<SummaryDocument, 'engine'> & {
   readonly engine: Readonly<Record<string, string | number | boolean>>;
-  readonly workload: {
-    readonly description: string;
-    readonly input_tokens: number;
-    readonly output_tokens: number;
-  };
-  readonly simulator: { readonly wall_s: number; readonly steps: number };
-}
+};
 
 const STAT_COLUMNS = ['mean', 'p50', 'p90', 'p95', 'p99'] as const;
 
