@@ -9,19 +9,9 @@
 
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { chromium } from 'playwright-core';
 import { startLiveServer } from '../src/server/live-server.js';
+import { CHROMIUM_PATH, launchChromium } from '../test/support/chromium.js';
 
-const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
 /** Arrival rate (requests per second) at the start and at the peak, halfway through. */
 const BASE_RATE_PER_S = 2;
 const PEAK_RATE_PER_S = 32;
@@ -60,7 +50,7 @@ const server = await startLiveServer({
   timeScale: 1,
 });
 console.log(`server at ${server.url}`);
-const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 980 } });
   await page.goto(`${server.url}/dashboard`);

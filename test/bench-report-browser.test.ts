@@ -11,7 +11,7 @@ import { pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveServer } from '../src/server/live-server.js';
-import { chartStates, hasChromium, launchChromium } from './support/chromium.js';
+import { chartStates, hasChromium, launchChromium, watchPage } from './support/chromium.js';
 import { startTestServer } from './support/live-server.js';
 import { runCapturedCli } from './support/run-cli.js';
 
@@ -21,8 +21,7 @@ const REQUESTS = 30;
 describe.skipIf(!HAS_CHROMIUM)('bench report page in chromium', () => {
   const directory = mkdtempSync(join(tmpdir(), 'llmsim-bench-report-'));
   const reportPath = join(directory, 'bench.html');
-  const problems: string[] = [];
-  const requestedUrls: string[] = [];
+  let watched: ReturnType<typeof watchPage>;
   let server: LiveServer;
   let browser: Browser;
   let page: Page;
@@ -48,11 +47,7 @@ describe.skipIf(!HAS_CHROMIUM)('bench report page in chromium', () => {
     expect(run.exitCode, run.stderr).toBe(0);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('request', (request) => requestedUrls.push(request.url()));
+    watched = watchPage(page);
     await page.goto(pathToFileURL(reportPath).href);
     await page.waitForSelector('html[data-report-ready]', { timeout: 5_000 });
   }, 30_000);
@@ -98,7 +93,7 @@ describe.skipIf(!HAS_CHROMIUM)('bench report page in chromium', () => {
     if (process.env.BENCH_REPORT_SCREENSHOT !== undefined) {
       await page.screenshot({ path: process.env.BENCH_REPORT_SCREENSHOT, fullPage: true });
     }
-    expect(requestedUrls).toEqual([pathToFileURL(reportPath).href]);
-    expect(problems).toEqual([]);
+    expect(watched.requestedUrls).toEqual([pathToFileURL(reportPath).href]);
+    expect(watched.problems).toEqual([]);
   });
 });

@@ -8,7 +8,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LiveServer } from '../src/server/live-server.js';
-import { hasChromium, launchChromium } from './support/chromium.js';
+import { hasChromium, launchChromium, watchPage } from './support/chromium.js';
 import { startTestServer } from './support/live-server.js';
 
 const HAS_CHROMIUM = hasChromium('dashboard browser test');
@@ -98,19 +98,8 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
 
   it('draws every chart with live data and no failed request or console error', async () => {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const problems: string[] = [];
-    page.on('console', (message) => {
-      if (message.type() === 'error') problems.push(`console: ${message.text()}`);
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
-    page.on('response', (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
-    });
-    const dataPolls: string[] = [];
-    page.on('request', (request) => {
-      if (request.url().includes('/dashboard/data')) dataPolls.push(request.url());
-    });
+    const { problems, requestedUrls } = watchPage(page);
+    const dataPolls = () => requestedUrls.filter((url) => url.includes('/dashboard/data'));
 
     const response = await page.goto(`${server.url}/dashboard`);
     expect(response?.headers()['content-type']).toBe('text/html; charset=utf-8');
@@ -142,7 +131,7 @@ describe.skipIf(!HAS_CHROMIUM)('dashboard in chromium', () => {
     expect(byName.get('kv-cache')?.peaks.used).toBeGreaterThan(0);
     expect(byName.get('itl')?.peaks.p50).toBeGreaterThan(0);
     // Later polls ask only for what is new.
-    expect(dataPolls.some((url) => /since=[1-9]\d*/.test(url))).toBe(true);
+    expect(dataPolls().some((url) => /since=[1-9]\d*/.test(url))).toBe(true);
 
     // Each chart is a canvas, and the throughput chart has its generation line drawn on it.
     expect(await page.locator('section.chart canvas').count()).toBe(5);

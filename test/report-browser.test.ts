@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chartStates, hasChromium, launchChromium } from './support/chromium.js';
+import { chartStates, hasChromium, launchChromium, watchPage } from './support/chromium.js';
 import { runCapturedCli } from './support/run-cli.js';
 
 const HAS_CHROMIUM = hasChromium('report browser test');
@@ -27,8 +27,7 @@ const MIN_LINE_PIXELS = 40;
 describe.skipIf(!HAS_CHROMIUM)('report.html in chromium', () => {
   const directory = mkdtempSync(join(tmpdir(), 'llmsim-report-browser-'));
   const reportPath = join(directory, 'run', 'report.html');
-  const problems: string[] = [];
-  const requestedUrls: string[] = [];
+  let watched: ReturnType<typeof watchPage>;
   let browser: Browser;
   let page: Page;
 
@@ -50,12 +49,7 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in chromium', () => {
     expect(run.exitCode).toBe(0);
     browser = await launchChromium();
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    page.on('console', (message) => {
-      // Errors only: the test's own pixel readback draws a performance warning.
-      if (message.type() === 'error') problems.push(message.text());
-    });
-    page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-    page.on('request', (request) => requestedUrls.push(request.url()));
+    watched = watchPage(page);
     await page.goto(pathToFileURL(reportPath).href);
     await page.waitForSelector('html[data-report-ready]', { timeout: READY_TIMEOUT_MS });
   });
@@ -97,7 +91,7 @@ describe.skipIf(!HAS_CHROMIUM)('report.html in chromium', () => {
   });
 
   it('loads nothing but the file and logs no error', () => {
-    expect(requestedUrls).toEqual([pathToFileURL(reportPath).href]);
-    expect(problems).toEqual([]);
+    expect(watched.requestedUrls).toEqual([pathToFileURL(reportPath).href]);
+    expect(watched.problems).toEqual([]);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchRecord, benchSettings } from '../../test/support/bench-runs.js';
 import {
   benchMetrics,
   parseGoodput,
@@ -6,42 +7,10 @@ import {
   summarizeSeconds,
   tpotOf,
 } from './bench-metrics.js';
-import type { BenchRequestRecord, BenchRun, BenchSettings } from './bench-types.js';
+import type { BenchRequestRecord, BenchRun } from './bench-types.js';
 
-const settings: BenchSettings = {
-  baseUrl: 'http://127.0.0.1:1',
-  endpoint: 'completions',
-  model: 'm',
-  numPrompts: 4,
-  requestRatePerS: Number.POSITIVE_INFINITY,
-  burstiness: 1,
-  maxConcurrency: undefined,
-  dataset: { kind: 'random' },
-  inputLen: undefined,
-  outputLen: undefined,
-  ignoreEos: true,
-  seed: 0,
-  stream: true,
-  timeoutS: 10,
-};
-
-function record(fields: Partial<BenchRequestRecord> & { index: number }): BenchRequestRecord {
-  return {
-    responseId: null,
-    arrivalS: 0,
-    sendS: 0,
-    plannedInputTokens: 10,
-    serverPromptTokens: null,
-    outputTokens: 0,
-    outputTokensSource: 'usage',
-    ttftS: 0,
-    itlS: [],
-    e2elS: 0,
-    success: true,
-    error: '',
-    ...fields,
-  };
-}
+const settings = benchSettings();
+const record = benchRecord;
 
 /**
  * Three successful requests and one failure, worked out by hand:

@@ -1,52 +1,24 @@
 import { describe, expect, it } from 'vitest';
+import { benchRecord, benchRun } from '../../test/support/bench-runs.js';
 import { benchMetrics } from './bench-metrics.js';
 import type { BenchRequestRecord, BenchRun } from './bench-types.js';
 import { compareWithSimulation, comparisonJson, formatComparisonTable } from './sim-comparison.js';
 
 function record(index: number, ttftS: number, e2elS: number): BenchRequestRecord {
-  return {
+  return benchRecord({
     index,
-    responseId: null,
     arrivalS: index,
     sendS: index,
-    plannedInputTokens: 10,
     serverPromptTokens: 11,
     outputTokens: 3,
-    outputTokensSource: 'usage',
     ttftS,
     itlS: [(e2elS - ttftS) / 2, (e2elS - ttftS) / 2],
     e2elS,
-    success: true,
-    error: '',
-  };
+  });
 }
 
 function runOf(records: BenchRequestRecord[]): BenchRun {
-  return {
-    settings: {
-      baseUrl: 'http://x',
-      endpoint: 'chat',
-      model: 'm',
-      numPrompts: records.length,
-      requestRatePerS: 1,
-      burstiness: 1,
-      maxConcurrency: undefined,
-      dataset: { kind: 'random' },
-      inputLen: undefined,
-      outputLen: undefined,
-      ignoreEos: true,
-      seed: 0,
-      stream: true,
-      timeoutS: 60,
-    },
-    tokenizer: { name: 'llama3', exact: true },
-    datasetDescription: '',
-    notes: [],
-    planned: [],
-    records,
-    startedAt: '2026-11-29T00:00:00.000Z',
-    durationS: 4,
-  };
+  return benchRun(records, { durationS: 4 });
 }
 
 describe('compareWithSimulation', () => {

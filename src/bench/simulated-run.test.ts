@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { benchRecord, benchRun, benchSettings } from '../../test/support/bench-runs.js';
 import { engineOptionsOf, resolveDeployment } from '../config/deployment.js';
 import { runSimulation } from '../core/engine/run-simulation.js';
 import { MetricsCollector, type RequestRecord } from '../core/metrics/metrics-collector.js';
@@ -8,21 +9,16 @@ import { simulateBenchRun } from './simulated-run.js';
 const deployment = resolveDeployment({ maxModelLen: 2048 });
 
 function record(index: number, sendS: number, prompt: number, output: number): BenchRequestRecord {
-  return {
+  return benchRecord({
     index,
-    responseId: null,
     arrivalS: sendS,
     sendS,
     plannedInputTokens: prompt - 1,
     serverPromptTokens: prompt,
     outputTokens: output,
-    outputTokensSource: 'usage',
     ttftS: 0.5,
-    itlS: [],
     e2elS: 1,
-    success: true,
-    error: '',
-  };
+  });
 }
 
 function run(
@@ -30,31 +26,9 @@ function run(
   stream = true,
   endpoint: 'chat' | 'completions' = 'completions',
 ): BenchRun {
-  return {
-    settings: {
-      baseUrl: 'http://127.0.0.1:8000',
-      endpoint,
-      model: 'm',
-      numPrompts: records.length,
-      requestRatePerS: 10,
-      burstiness: 1,
-      maxConcurrency: undefined,
-      dataset: { kind: 'random' },
-      inputLen: undefined,
-      outputLen: undefined,
-      ignoreEos: true,
-      seed: 0,
-      stream,
-      timeoutS: 60,
-    },
-    tokenizer: { name: 'llama3', exact: true },
-    datasetDescription: 'test',
-    notes: [],
-    planned: [],
-    records,
-    startedAt: '2026-11-29T00:00:00.000Z',
-    durationS: 1,
-  };
+  return benchRun(records, {
+    settings: benchSettings({ numPrompts: records.length, stream, endpoint }),
+  });
 }
 
 const measured = [

@@ -32,6 +32,26 @@ const CHROMIUM_ARGS = [
   '--no-first-run',
 ];
 
+/**
+ * What went wrong on a page while a test watched it: console errors, uncaught exceptions, failed
+ * loads and HTTP errors in `problems`, and every URL it requested.
+ */
+export function watchPage(page: Page): { problems: string[]; requestedUrls: string[] } {
+  const problems: string[] = [];
+  const requestedUrls: string[] = [];
+  page.on('console', (message) => {
+    // Errors only: a test's pixel readback draws a performance warning.
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => problems.push(`failed: ${request.url()}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+  page.on('request', (request) => requestedUrls.push(request.url()));
+  return { problems, requestedUrls };
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 }
