@@ -127,8 +127,8 @@ export async function resolveSimulatorTarget(options: {
   const model = overrides.model ?? options.model;
   if (typeof model !== 'string' || overrides.hardware === undefined) {
     throw new InvalidConfigError(
-      `--compare-sim: ${options.baseUrl} does not report its engine settings (not an ` +
-        'LLMServingSim server); say what it runs on with --sim-hardware (and --sim-model, ' +
+      `--compare-sim: ${options.baseUrl} did not report its engine settings (unreachable, or ` +
+        'not an LLMServingSim server); say what it runs on with --sim-hardware (and --sim-model, ' +
         '--sim-tp, --sim-engine or --sim-settings as needed)',
     );
   }
