@@ -168,7 +168,7 @@ describe('simulate --output', () => {
   it('writes timeseries.csv with the header and one row per simulated second', async () => {
     const [header, ...rows] = lines(readFileSync(join(directory, 'timeseries.csv'), 'utf8'));
     expect(header).toBe(
-      'second,running,waiting,kv_usage,prompt_tokens_per_s,generation_tokens_per_s',
+      'second,running,waiting,kv_usage,prompt_tokens_per_s,generation_tokens_per_s,steps,mean_batch_size',
     );
     expect(rows.length).toBeGreaterThan(0);
     const seconds = rows.map((row) => Number(row.split(',')[0]));
@@ -177,9 +177,13 @@ describe('simulate --output', () => {
       expect(seconds[index]).toBeGreaterThan(seconds[index - 1] as number);
     }
     for (const row of rows) {
-      const kvUsage = Number(row.split(',')[3]);
+      const cells = row.split(',').map(Number);
+      const kvUsage = cells[3] as number;
       expect(kvUsage).toBeGreaterThanOrEqual(0);
       expect(kvUsage).toBeLessThanOrEqual(1);
+      // A second with steps has a batch of at least one sequence; one without has none.
+      const [steps, meanBatch] = [cells[6] as number, cells[7] as number];
+      expect(steps > 0 ? meanBatch >= 1 : meanBatch === 0).toBe(true);
     }
   });
 

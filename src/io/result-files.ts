@@ -103,6 +103,8 @@ export class ResultFiles {
       'kv_usage',
       'prompt_tokens_per_s',
       'generation_tokens_per_s',
+      'steps',
+      'mean_batch_size',
     ]);
   }
 
@@ -128,6 +130,8 @@ export class ResultFiles {
       row.kvUsage,
       row.promptTokensPerS,
       row.generationTokensPerS,
+      row.steps,
+      row.meanBatchSize,
     ]);
   }
 

@@ -114,7 +114,8 @@ export const RUN_REPORT_SCRIPT = String.raw`(function () {
       { field: 'requestsPerS', label: 'requests/s', scale: 'requests' },
     ],
     requests: [
-      { field: 'running', label: 'running (batch)', scale: 'count' },
+      { field: 'running', label: 'running', scale: 'count' },
+      { field: 'batchSize', label: 'mean batch (seqs/step)', scale: 'count' },
       { field: 'waiting', label: 'waiting (queue)', scale: 'count' },
     ],
     kv: [{ field: 'kvUsage', label: 'KV-cache use %', scale: 'percent', factor: 100 }],

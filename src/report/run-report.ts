@@ -119,7 +119,7 @@ const TIME_CHARTS: readonly {
   {
     kind: 'requests',
     title: 'Batch size (running) and queue (waiting)',
-    fields: ['running', 'waiting'],
+    fields: ['running', 'batchSize', 'waiting'],
   },
   { kind: 'kv', title: 'KV-cache use', fields: ['kvUsage'] },
 ];

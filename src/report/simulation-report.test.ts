@@ -73,6 +73,8 @@ describe('SimulationRecorder', () => {
       kvUsage: 0.25,
       promptTokensPerS: 100,
       generationTokensPerS: 50,
+      steps: 10,
+      meanBatchSize: 3.5,
     });
     recorder.recordRequest(record(3));
     recorder.recordTimeSeriesRow({
@@ -82,12 +84,21 @@ describe('SimulationRecorder', () => {
       kvUsage: 0,
       promptTokensPerS: 0,
       generationTokensPerS: 5,
+      steps: 0,
+      meanBatchSize: 0,
     });
     const recording = recorder.recording();
     expect(Array.from(recording.ttftS)).toEqual([0.1, 0.2, 0.1 * 3]);
     expect(Array.from(recording.tpotS)).toEqual([0.02, 0.02]);
     expect(recording.timeSeries.map((point) => point.requestsPerS)).toEqual([2, 1]);
-    expect(recording.timeSeries[0]).toMatchObject({ running: 3, waiting: 1, kvUsage: 0.25 });
+    expect(recording.timeSeries[0]).toMatchObject({
+      running: 3,
+      waiting: 1,
+      kvUsage: 0.25,
+      batchSize: 3.5,
+    });
+    // No step ended in the second: no batch size (rather than a batch of 0).
+    expect(recording.timeSeries[1]?.batchSize).toBeUndefined();
   });
 
   it('counts every completed request of a real collector run exactly once in requests/s', () => {

@@ -87,6 +87,8 @@ export class SimulationRecorder {
       generationTokensPerS: row.generationTokensPerS,
       requestsPerS: this.completedInSecond,
       running: row.running,
+      // A second in which no step ended has no batch (not a batch of 0).
+      ...(row.steps > 0 ? { batchSize: row.meanBatchSize } : {}),
       waiting: row.waiting,
       kvUsage: row.kvUsage,
     });

@@ -17,6 +17,8 @@ export interface TimeSeriesPoint {
   readonly requestsPerS?: number;
   /** Requests running (the batch), at the end of the interval. */
   readonly running?: number;
+  /** Mean sequences per engine step (the batch size) over the interval. */
+  readonly batchSize?: number;
   /** Requests waiting in the queue, at the end of the interval. */
   readonly waiting?: number;
   /** Fraction (0–1) of KV-cache blocks in use, at the end of the interval. */
@@ -29,6 +31,7 @@ export const TIME_SERIES_FIELDS = [
   'generationTokensPerS',
   'requestsPerS',
   'running',
+  'batchSize',
   'waiting',
   'kvUsage',
 ] as const;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { linearCostModel, smallEngineConfig } from '../../../test/support/engine-fixtures.js';
+import type { EngineObserver } from '../engine/engine-types.js';
 import { runSimulation } from '../engine/run-simulation.js';
 import { VllmV1Scheduler } from '../scheduler/vllm-v1-scheduler.js';
 import { MetricsCollector, type RequestRecord, type TimeSeriesRow } from './metrics-collector.js';
@@ -13,15 +14,34 @@ function simulate(
     onRecord: (record) => records.push(record),
     onTimeSeriesRow: (row) => rows.push(row),
   });
+  let steps = 0;
+  let sequences = 0;
   const result = runSimulation({
     config: smallEngineConfig(),
     scheduler: new VllmV1Scheduler(),
     costModel: linearCostModel(0.01, 0.0001),
-    observer: collector,
+    observer: {
+      ...bindAll(collector),
+      stepEnd: (step) => {
+        steps++;
+        sequences += step.batch.prefillSequences + step.batch.decodeSequences;
+        collector.stepEnd(step);
+      },
+    },
     workload,
   });
   collector.finish(result.endS);
-  return { records, rows, summary: collector.summary() };
+  return { records, rows, summary: collector.summary(), steps, sequences };
+}
+
+/** The collector's handlers as plain functions (so one can be wrapped). */
+function bindAll(collector: MetricsCollector): EngineObserver {
+  return {
+    requestArrive: collector.requestArrive.bind(collector),
+    requestReject: collector.requestReject.bind(collector),
+    requestPreempt: collector.requestPreempt.bind(collector),
+    requestEnd: collector.requestEnd.bind(collector),
+  };
 }
 
 describe('MetricsCollector', () => {
@@ -67,8 +87,14 @@ describe('MetricsCollector', () => {
       inputTokens: 20,
       outputTokens: 10,
     }));
-    const { rows, summary } = simulate(workload);
+    const { rows, summary, steps, sequences } = simulate(workload);
     expect(rows.map((row) => row.second)).toEqual([0, 1, 2, 3]);
+    // Every step lands in one row; the rows' mean batch sizes weight back to the run's.
+    expect(rows.reduce((sum, row) => sum + row.steps, 0)).toBe(steps);
+    const weighted = rows.reduce((sum, row) => sum + row.meanBatchSize * row.steps, 0);
+    expect(weighted).toBeCloseTo(sequences, 9);
+    expect(rows.every((row) => row.steps > 0 || row.meanBatchSize === 0)).toBe(true);
+    expect(Math.max(...rows.map((row) => row.meanBatchSize))).toBeGreaterThan(1);
     const prompt = rows.reduce((sum, row) => sum + row.promptTokensPerS, 0);
     const generated = rows.reduce((sum, row) => sum + row.generationTokensPerS, 0);
     expect(prompt).toBe(30 * 20);

@@ -38,6 +38,10 @@ export interface TimeSeriesRow {
   readonly promptTokensPerS: number;
   /** Tokens generated within the second. */
   readonly generationTokensPerS: number;
+  /** Engine steps that ended within the second. */
+  readonly steps: number;
+  /** Mean sequences per step (the batch size) over those steps; 0 when none ended. */
+  readonly meanBatchSize: number;
 }
 
 /** Counts and latency statistics of a run; latencies in seconds. */
@@ -105,6 +109,8 @@ export class MetricsCollector implements EngineObserver {
   private kvUsage = 0;
   private secondPromptTokens = 0;
   private secondGenerationTokens = 0;
+  private secondSteps = 0;
+  private secondBatchSequences = 0;
 
   constructor(options: MetricsCollectorOptions = {}) {
     this.onRecord = options.onRecord;
@@ -135,6 +141,8 @@ export class MetricsCollector implements EngineObserver {
     if (this.kvUsage > this.kvPeakUsage) this.kvPeakUsage = this.kvUsage;
     this.secondPromptTokens += step.batch.prefillTokens;
     this.secondGenerationTokens += step.emitted.length;
+    this.secondSteps++;
+    this.secondBatchSequences += step.batch.prefillSequences + step.batch.decodeSequences;
     // Most requests of a step share one gap (the previous step's end): record runs at once.
     let runGap = Number.NaN;
     let runLength = 0;
@@ -235,9 +243,13 @@ export class MetricsCollector implements EngineObserver {
       kvUsage: this.kvUsage,
       promptTokensPerS: this.secondPromptTokens,
       generationTokensPerS: this.secondGenerationTokens,
+      steps: this.secondSteps,
+      meanBatchSize: this.secondSteps === 0 ? 0 : this.secondBatchSequences / this.secondSteps,
     });
     this.second++;
     this.secondPromptTokens = 0;
     this.secondGenerationTokens = 0;
+    this.secondSteps = 0;
+    this.secondBatchSequences = 0;
   }
 }
