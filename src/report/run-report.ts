@@ -118,7 +118,7 @@ const TIME_CHARTS: readonly {
   },
   {
     kind: 'requests',
-    title: 'Batch size (running) and queue (waiting)',
+    title: 'Batch size and queue',
     fields: ['running', 'batchSize', 'waiting'],
   },
   { kind: 'kv', title: 'KV-cache use', fields: ['kvUsage'] },
