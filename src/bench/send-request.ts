@@ -8,7 +8,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { type Dispatcher, request } from 'undici';
-import type { OutputTokenSource } from './bench-types.js';
+import type { BenchRequestRecord, OutputTokenSource } from './bench-types.js';
 import { errorMessageOf, StreamObserver, usageOf } from './stream-observer.js';
 
 /** One request to send. */
@@ -23,20 +23,14 @@ export interface OutgoingRequest {
   readonly countOutputTokens: (text: string) => number;
 }
 
-/** The timing and counts of one request; seconds. */
-export interface RequestOutcome {
+/** The timing and counts of one request as the client saw it (times in seconds). */
+export type RequestOutcome = Omit<
+  BenchRequestRecord,
+  'index' | 'arrivalS' | 'sendS' | 'plannedInputTokens'
+> & {
   /** `performance.now()` when the request was sent, ms. */
   readonly sentMs: number;
-  readonly responseId: string | null;
-  readonly serverPromptTokens: number | null;
-  readonly outputTokens: number;
-  readonly outputTokensSource: OutputTokenSource;
-  readonly ttftS: number;
-  readonly itlS: readonly number[];
-  readonly e2elS: number;
-  readonly success: boolean;
-  readonly error: string;
-}
+};
 
 /** Most bytes of an error body kept for its message. */
 const ERROR_BODY_BYTES = 4096;

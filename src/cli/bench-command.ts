@@ -44,7 +44,8 @@ import { InvalidConfigError } from '../errors.js';
 import { writeTextFile } from '../io/result-files.js';
 import { renderRunReport } from '../report/run-report.js';
 import type { CliIo } from './cli-io.js';
-import { parseIntegerFlag, parseNumberFlag, parseRateFlag } from './number-flags.js';
+import { parseIntegerFlag, parseNumberFlag } from './number-flags.js';
+import { addArrivalFlags } from './simulate-command.js';
 
 /** Flags of `bench` as commander hands them over. */
 export interface BenchFlags {
@@ -98,22 +99,13 @@ const ERRORS_SHOWN = 10;
 
 /** Adds the `bench` flags. */
 export function addBenchFlags(command: Command): Command {
-  return command
+  command
     .option('--base-url <url>', 'server to benchmark (default http://127.0.0.1:8000)')
     .option('--endpoint <route>', 'chat (/v1/chat/completions) | completions (default)')
     .option('--model <name>', 'model to request (default: the first of GET /v1/models)')
     .option('--api-key <key>', 'bearer key (default: $OPENAI_API_KEY)')
-    .option('--num-prompts <n>', 'requests to send (default 1000; a trace: all)', parseIntegerFlag)
-    .option(
-      '--request-rate <r>',
-      'Poisson arrival rate in req/s, or inf (default inf)',
-      parseRateFlag,
-    )
-    .option(
-      '--burstiness <k>',
-      'gamma shape of inter-arrival times; 1 = Poisson (default 1)',
-      parseNumberFlag,
-    )
+    .option('--num-prompts <n>', 'requests to send (default 1000; a trace: all)', parseIntegerFlag);
+  return addArrivalFlags(command)
     .option('--max-concurrency <n>', 'most requests in flight (client-side)', parseIntegerFlag)
     .option('--dataset <kind>', 'random (default) | sharegpt | trace:FILE')
     .option('--dataset-path <file>', 'ShareGPT JSON file for --dataset sharegpt')

@@ -118,19 +118,9 @@ export function addEngineFlags(command: Command, options: { repeatableModel?: bo
     .option('--seed <n>', 'random seed of the run (default 0)', parseIntegerFlag);
 }
 
-/** Adds the workload flags. */
-export function addWorkloadFlags(command: Command): Command {
+/** Adds the arrival-process flags `simulate` and `bench` share (vLLM bench's names). */
+export function addArrivalFlags(command: Command): Command {
   return command
-    .option(
-      '--num-requests <n>',
-      'requests to send (default 1000); with --trace, the first N',
-      parseIntegerFlag,
-    )
-    .addOption(
-      new Option('--num-prompts <n>', 'alias of --num-requests (vLLM bench)')
-        .argParser(parseIntegerFlag)
-        .hideHelp(),
-    )
     .option(
       '--request-rate <r>',
       'Poisson arrival rate in req/s, or inf (default inf)',
@@ -140,7 +130,23 @@ export function addWorkloadFlags(command: Command): Command {
       '--burstiness <k>',
       'gamma shape of inter-arrival times; 1 = Poisson (default 1)',
       parseNumberFlag,
+    );
+}
+
+/** Adds the workload flags. */
+export function addWorkloadFlags(command: Command): Command {
+  command
+    .option(
+      '--num-requests <n>',
+      'requests to send (default 1000); with --trace, the first N',
+      parseIntegerFlag,
     )
+    .addOption(
+      new Option('--num-prompts <n>', 'alias of --num-requests (vLLM bench)')
+        .argParser(parseIntegerFlag)
+        .hideHelp(),
+    );
+  return addArrivalFlags(command)
     .option(
       '--concurrency <n>',
       'most requests in flight; with rate inf a closed loop',
