@@ -10,7 +10,7 @@
 
 import type { StepView } from '../core/engine/engine-types.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
-import type { LiveEngineObserver, LiveEngineStatus } from './live-engine.js';
+import { kvCacheUsage, type LiveEngineObserver, type LiveEngineStatus } from './live-engine.js';
 
 /** Wall milliseconds between samples. */
 export const DASHBOARD_INTERVAL_MS = 1000;
@@ -129,7 +129,7 @@ export class DashboardSeries implements LiveEngineObserver {
       timeMs,
       runningRequests: gauges.runningRequests,
       waitingRequests: gauges.waitingRequests,
-      kvCacheUsage: gauges.kvTotalBlocks > 0 ? gauges.kvUsedBlocks / gauges.kvTotalBlocks : 0,
+      kvCacheUsage: kvCacheUsage(gauges),
       promptTokensPerS: perSecond(this.intervalPromptTokens),
       generationTokensPerS: perSecond(this.intervalGenerationTokens),
       ttftS: percentilesOf(this.ttft),

@@ -61,6 +61,13 @@ export interface LiveEngineStatus {
   readonly wakeUpLateness: LatencyStats;
 }
 
+/** Fraction (0–1) of the KV-cache blocks in use, as vLLM's `kv_cache_usage_perc`; 0 without blocks. */
+export function kvCacheUsage(
+  blocks: Pick<LiveEngineStatus, 'kvUsedBlocks' | 'kvTotalBlocks'>,
+): number {
+  return blocks.kvTotalBlocks === 0 ? 0 : blocks.kvUsedBlocks / blocks.kvTotalBlocks;
+}
+
 /** One simulated model instance driven in real time. */
 export class LiveEngine {
   readonly deployment: Deployment;

@@ -8,7 +8,7 @@
  */
 
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { LiveEngineStatus } from './live-engine.js';
+import { kvCacheUsage, type LiveEngineStatus } from './live-engine.js';
 import {
   type EngineLabel,
   registerVllmFamilies,
@@ -122,12 +122,12 @@ export class PrometheusMetrics {
     perModelGauge(
       'vllm:kv_cache_usage_perc',
       'Fraction of KV-cache blocks in use (1 = full).',
-      kvUsage,
+      kvCacheUsage,
     );
     perModelGauge(
       'vllm:gpu_cache_usage_perc',
       'Older vLLM name of vllm:kv_cache_usage_perc (same value), kept for older dashboards.',
-      kvUsage,
+      kvCacheUsage,
     );
     perModelGauge(
       'llmservingsim:simulated_time_seconds',
@@ -185,8 +185,4 @@ export class PrometheusMetrics {
 function engineLabels(model: MetricsModel): Record<EngineLabel, string> {
   // One simulated instance per model: vLLM's engine index of a single-engine server is 0.
   return { model_name: model.names[0] ?? model.deployment.model.id, engine: '0' };
-}
-
-function kvUsage(status: LiveEngineStatus): number {
-  return status.kvTotalBlocks === 0 ? 0 : status.kvUsedBlocks / status.kvTotalBlocks;
 }

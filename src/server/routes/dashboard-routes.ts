@@ -16,6 +16,7 @@ import {
   type DashboardSeries,
   type IntervalPercentiles,
 } from '../dashboard-series.js';
+import { kvCacheUsage } from '../live-engine.js';
 import type { ModelDirectory } from '../model-directory.js';
 import type { ServedModel } from '../served-model.js';
 
@@ -77,10 +78,7 @@ function modelData(model: ServedModel, series: DashboardSeries, sinceMs: number)
     totals: {
       running_requests: status.runningRequests,
       waiting_requests: status.waitingRequests,
-      kv_cache_usage: rounded(
-        status.kvTotalBlocks > 0 ? status.kvUsedBlocks / status.kvTotalBlocks : 0,
-        4,
-      ),
+      kv_cache_usage: rounded(kvCacheUsage(status), 4),
       completed_requests: status.completedRequests,
       aborted_requests: status.abortedRequests,
       rejected_requests: status.rejectedRequests,

@@ -6,7 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { LatencyStats } from '../../core/metrics/percentiles.js';
 import { ApiError } from '../api-error.js';
-import type { LiveEngineStatus } from '../live-engine.js';
+import { kvCacheUsage, type LiveEngineStatus } from '../live-engine.js';
 import type { ModelDirectory } from '../model-directory.js';
 import { figuresOf, type RequestTimeline, type RequestTimelines } from '../request-timelines.js';
 import type { ServedModel } from '../served-model.js';
@@ -30,7 +30,7 @@ function occupancy(model: ServedModel, status: LiveEngineStatus) {
       total_blocks: status.kvTotalBlocks,
       peak_used_blocks: status.kvPeakUsedBlocks,
       block_size: kvCapacity.blockSize,
-      usage: status.kvTotalBlocks === 0 ? 0 : status.kvUsedBlocks / status.kvTotalBlocks,
+      usage: kvCacheUsage(status),
     },
   };
 }
@@ -139,7 +139,7 @@ export function registerServiceRoutes(
         capacity_tokens: sum((entry) => entry.kv.capacity_tokens),
         used_blocks: usedBlocks,
         total_blocks: totalBlocks,
-        usage: totalBlocks === 0 ? 0 : usedBlocks / totalBlocks,
+        usage: kvCacheUsage({ kvUsedBlocks: usedBlocks, kvTotalBlocks: totalBlocks }),
       },
       simulated_time_s: Math.max(...perModel.map((entry) => entry.status.simulatedTimeS)),
       models: perModel.map((entry) => entry.body),
