@@ -10,6 +10,7 @@
 
 import type { StepView } from '../core/engine/engine-types.js';
 import { LatencyHistogram } from '../core/metrics/latency-histogram.js';
+import { recordInterTokenGaps } from '../core/metrics/metrics-collector.js';
 import { kvCacheUsage, type LiveEngineObserver, type LiveEngineStatus } from './live-engine.js';
 
 /** Wall milliseconds between samples. */
@@ -108,13 +109,11 @@ export class DashboardSeries implements LiveEngineObserver {
     this.intervalPromptTokens += step.batch.prefillTokens;
     this.intervalGenerationTokens += step.emitted.length;
     for (const request of step.emitted) {
-      if (request.outputTokens === 1) {
-        this.ttft.record(Math.max(0, request.firstTokenS - request.arrivalS));
-        this.firstTokens++;
-      } else {
-        this.itl.record(Math.max(0, request.lastTokenS - request.previousTokenS));
-      }
+      if (request.outputTokens !== 1) continue;
+      this.ttft.record(Math.max(0, request.firstTokenS - request.arrivalS));
+      this.firstTokens++;
     }
+    recordInterTokenGaps(this.itl, step.emitted);
   }
 
   /** Closes the current interval into a sample (kept in the ring) and starts the next. */

@@ -9,6 +9,31 @@ import type { EngineObserver, RequestView, StepView } from '../engine/engine-typ
 import { LatencyHistogram } from './latency-histogram.js';
 import type { LatencyStats } from './percentiles.js';
 
+/**
+ * Records into `histogram` the gap each request of a step waited since its previous token
+ * (requests emitting their first token have none). Most requests of a step share one gap (the
+ * previous step's end), so runs of equal gaps are recorded at once.
+ */
+export function recordInterTokenGaps(
+  histogram: LatencyHistogram,
+  emitted: readonly RequestView[],
+): void {
+  let runGap = Number.NaN;
+  let runLength = 0;
+  for (const request of emitted) {
+    if (request.outputTokens < 2) continue;
+    const gap = request.lastTokenS - request.previousTokenS;
+    if (gap === runGap) {
+      runLength++;
+      continue;
+    }
+    if (runLength > 0) histogram.record(runGap, runLength);
+    runGap = gap;
+    runLength = 1;
+  }
+  if (runLength > 0) histogram.record(runGap, runLength);
+}
+
 /** One completed request; times in seconds (vLLM `bench serve` definitions). */
 export interface RequestRecord {
   readonly id: string;
@@ -143,21 +168,7 @@ export class MetricsCollector implements EngineObserver {
     this.secondGenerationTokens += step.emitted.length;
     this.secondSteps++;
     this.secondBatchSequences += step.batch.prefillSequences + step.batch.decodeSequences;
-    // Most requests of a step share one gap (the previous step's end): record runs at once.
-    let runGap = Number.NaN;
-    let runLength = 0;
-    for (const request of step.emitted) {
-      if (request.outputTokens < 2) continue;
-      const gap = request.lastTokenS - request.previousTokenS;
-      if (gap === runGap) {
-        runLength++;
-        continue;
-      }
-      if (runLength > 0) this.itl.record(runGap, runLength);
-      runGap = gap;
-      runLength = 1;
-    }
-    if (runLength > 0) this.itl.record(runGap, runLength);
+    recordInterTokenGaps(this.itl, step.emitted);
   }
 
   requestEnd(request: RequestView, timeS: number): void {
