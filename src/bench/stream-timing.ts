@@ -9,6 +9,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { percentileOfSorted } from '../core/metrics/percentiles.js';
+import { StreamObserver } from './stream-observer.js';
 
 /** What a client saw of one streamed request; times in epoch ms. */
 export interface ObservedStream {
@@ -51,26 +52,15 @@ export async function streamChatTimed(options: {
     throw new Error(`stream request failed: HTTP ${response.status} ${await response.text()}`);
   }
   const requestId = response.headers.get('x-request-id') ?? '';
-  const tokenMs: number[] = [];
+  const observer = new StreamObserver();
   const decoder = new TextDecoder();
-  let buffered = '';
   for await (const bytes of response.body) {
-    const arrivedMs = epochNowMs();
-    buffered += decoder.decode(bytes as Uint8Array, { stream: true });
-    let boundary = buffered.indexOf('\n\n');
-    while (boundary >= 0) {
-      const event = buffered.slice(0, boundary);
-      buffered = buffered.slice(boundary + 2);
-      boundary = buffered.indexOf('\n\n');
-      if (!event.startsWith('data: ') || event === 'data: [DONE]') continue;
-      const chunk = JSON.parse(event.slice(6)) as {
-        choices: { delta?: { role?: string } }[];
-      };
-      const choice = chunk.choices[0];
-      if (choice !== undefined && choice.delta?.role === undefined) tokenMs.push(arrivedMs);
-    }
+    observer.feed(decoder.decode(bytes as Uint8Array, { stream: true }), epochNowMs());
   }
-  return { requestId, sentMs, tokenMs };
+  const observed = observer.finish(epochNowMs());
+  if (observed.error !== null) throw new Error(observed.error);
+  // A chat stream opens with a role-only chunk, sent with the first token's: tokens are the rest.
+  return { requestId, sentMs, tokenMs: observed.chunkTimesMs.slice(1) };
 }
 
 /** Client-observed minus simulated figures of one request, in ms. */
