@@ -7,6 +7,7 @@
 
 import { request } from 'undici';
 import { z } from 'zod';
+import { definedOnly } from '../config/defined-only.js';
 import { type Deployment, resolveDeployment } from '../config/deployment.js';
 import type { EngineOptionsInput } from '../config/engine-options.js';
 import { InvalidConfigError } from '../errors.js';
@@ -85,9 +86,7 @@ function overridesAsSettings(overrides: SimulatorOverrides): Record<string, unkn
     pp: overrides.pp,
     engine: overrides.engine,
   };
-  return Object.fromEntries(
-    Object.entries({ ...extra, ...flags }).filter(([, value]) => value !== undefined),
-  );
+  return definedOnly({ ...extra, ...flags });
 }
 
 /**

@@ -40,6 +40,7 @@ import {
   type SimulatorTarget,
 } from '../bench/simulator-target.js';
 import { formatBenchTable, vllmResultJson } from '../bench/vllm-result.js';
+import { definedOnly } from '../config/defined-only.js';
 import { InvalidConfigError } from '../errors.js';
 import { writeTextFile } from '../io/result-files.js';
 import { renderRunReport } from '../report/run-report.js';
@@ -153,16 +154,14 @@ export function addBenchFlags(command: Command): Command {
 }
 
 function simulatorOverridesOf(flags: BenchFlags): SimulatorOverrides {
-  return Object.fromEntries(
-    Object.entries({
-      model: flags.simModel,
-      hardware: flags.simHardware,
-      tp: flags.simTp,
-      pp: flags.simPp,
-      engine: flags.simEngine,
-      settingsJson: flags.simSettings,
-    }).filter(([, value]) => value !== undefined),
-  ) as SimulatorOverrides;
+  return definedOnly({
+    model: flags.simModel,
+    hardware: flags.simHardware,
+    tp: flags.simTp,
+    pp: flags.simPp,
+    engine: flags.simEngine,
+    settingsJson: flags.simSettings,
+  }) as SimulatorOverrides;
 }
 
 /** What --compare-sim simulates, resolved before the benchmark so bad settings fail at once. */

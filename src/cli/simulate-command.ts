@@ -7,6 +7,7 @@
 import { performance } from 'node:perf_hooks';
 import { SingleBar } from 'cli-progress';
 import { type Command, Option } from 'commander';
+import { definedOnly } from '../config/defined-only.js';
 import { engineOptionsOf, resolveDeployment } from '../config/deployment.js';
 import type { EngineOptionsInput } from '../config/engine-options.js';
 import { resolveWorkload, type WorkloadOptionsInput } from '../config/workload-options.js';
@@ -166,10 +167,6 @@ export function addWorkloadFlags(command: Command): Command {
       'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
     )
     .option('--trace <file>', 'replay a trace (LLMServingSim/vLLM/Mooncake JSONL or Azure CSV)');
-}
-
-function definedOnly<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
 /** Engine options from flags (unset flags stay unset so defaults apply). */
