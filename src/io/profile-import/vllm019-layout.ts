@@ -6,7 +6,6 @@
  * (`tokens,activated_experts,time_us`), and `meta.yaml` one folder up. Times are microseconds.
  */
 
-import { definedOnly } from '../../config/defined-only.js';
 import type {
   AttentionSample,
   MoeSample,
@@ -85,7 +84,9 @@ export function parseVllm019Meta(text: string): Vllm019Meta {
     vllmVersion: topLevelValue(text, 'vllm_version'),
     enforceEager: eager === undefined ? undefined : eager === 'true',
   };
-  return definedOnly(fields) as Vllm019Meta;
+  return Object.fromEntries(
+    Object.entries(fields).filter(([, value]) => value !== undefined),
+  ) as Vllm019Meta;
 }
 
 /** `vLLM 0.19.0 (eager)` from meta.yaml, or a plain `vLLM` when it says nothing. */
