@@ -144,23 +144,38 @@ function peaks(successful: readonly BenchRequestRecord[]): {
   return { maxOutputTokensPerS: maxTokens, maxConcurrentRequests: peak };
 }
 
+/** Per-request latencies (seconds) of the successful requests, pooled as vLLM pools them. */
+export interface LatencyLists {
+  readonly ttft: number[];
+  /** Requests with more than one output token only. */
+  readonly tpot: number[];
+  /** Every gap of every request. */
+  readonly itl: number[];
+  readonly e2el: number[];
+}
+
+export function latencyListsOf(run: BenchRun): LatencyLists {
+  const lists: LatencyLists = { ttft: [], tpot: [], itl: [], e2el: [] };
+  for (const record of run.records) {
+    if (!record.success) continue;
+    lists.ttft.push(record.ttftS);
+    lists.e2el.push(record.e2elS);
+    if (record.outputTokens > 1) lists.tpot.push(tpotOf(record));
+    for (const gap of record.itlS) lists.itl.push(gap);
+  }
+  return lists;
+}
+
 /** The metrics of a run. */
 export function benchMetrics(run: BenchRun, options: BenchMetricsOptions): BenchMetrics {
   const successful = run.records.filter((record) => record.success);
-  const ttfts: number[] = [];
-  const tpots: number[] = [];
-  const itls: number[] = [];
-  const e2els: number[] = [];
+  const lists = latencyListsOf(run);
   let totalInput = 0;
   let totalOutput = 0;
   let good = 0;
   for (const record of successful) {
     totalInput += record.serverPromptTokens ?? record.plannedInputTokens;
     totalOutput += record.outputTokens;
-    ttfts.push(record.ttftS);
-    e2els.push(record.e2elS);
-    if (record.outputTokens > 1) tpots.push(tpotOf(record));
-    for (const gap of record.itlS) itls.push(gap);
     if (options.goodput !== undefined && meetsSlos(record, options.goodput)) good++;
   }
   const durationS = run.durationS;
@@ -176,10 +191,10 @@ export function benchMetrics(run: BenchRun, options: BenchMetricsOptions): Bench
     outputThroughput: totalOutput / durationS,
     totalTokenThroughput: (totalInput + totalOutput) / durationS,
     ...peaks(successful),
-    ttft: summarizeSeconds(ttfts, percentiles),
-    tpot: summarizeSeconds(tpots, percentiles),
-    itl: summarizeSeconds(itls, percentiles),
-    e2el: summarizeSeconds(e2els, percentiles),
+    ttft: summarizeSeconds(lists.ttft, percentiles),
+    tpot: summarizeSeconds(lists.tpot, percentiles),
+    itl: summarizeSeconds(lists.itl, percentiles),
+    e2el: summarizeSeconds(lists.e2el, percentiles),
     outputLens: run.records.map((record) => (record.success ? record.outputTokens : 0)),
     inputLens: run.records.map((record) => record.serverPromptTokens ?? record.plannedInputTokens),
     goodputSlos: options.goodput,

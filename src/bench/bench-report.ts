@@ -6,7 +6,12 @@
  */
 
 import type { RunReport, StatisticsTable, TimeSeriesPoint } from '../report/run-report.js';
-import { type BenchMetrics, type MetricSummary, percentileWord, tpotOf } from './bench-metrics.js';
+import {
+  type BenchMetrics,
+  latencyListsOf,
+  type MetricSummary,
+  percentileWord,
+} from './bench-metrics.js';
 import type { BenchRun } from './bench-types.js';
 import type { SimulatorTarget } from './simulator-target.js';
 import { LATENCY_METRICS } from './vllm-result.js';
@@ -16,24 +21,6 @@ export interface SimulatedTwin {
   readonly target: SimulatorTarget;
   readonly run: BenchRun;
   readonly metrics: BenchMetrics;
-}
-
-/** Per-request latency lists (seconds) of the successful requests, as vLLM pools them. */
-function latencyLists(run: BenchRun) {
-  const lists = {
-    ttft: [] as number[],
-    tpot: [] as number[],
-    itl: [] as number[],
-    e2el: [] as number[],
-  };
-  for (const record of run.records) {
-    if (!record.success) continue;
-    lists.ttft.push(record.ttftS);
-    lists.e2el.push(record.e2elS);
-    if (record.outputTokens > 1) lists.tpot.push(tpotOf(record));
-    for (const gap of record.itlS) lists.itl.push(gap);
-  }
-  return lists;
 }
 
 function add(array: Float64Array, index: number, value: number): void {
@@ -110,8 +97,8 @@ function statisticsTable(title: string, metrics: BenchMetrics): StatisticsTable 
 /** The report page's content for a benchmark run (and its simulated twin, if any). */
 export function benchReport(run: BenchRun, metrics: BenchMetrics, twin?: SimulatedTwin): RunReport {
   const { settings } = run;
-  const measured = latencyLists(run);
-  const simulated = twin === undefined ? undefined : latencyLists(twin.run);
+  const measured = latencyListsOf(run);
+  const simulated = twin === undefined ? undefined : latencyListsOf(twin.run);
   const rate = settings.requestRatePerS;
   const distribution = (name: string, key: keyof typeof measured) => ({
     name,
