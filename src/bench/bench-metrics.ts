@@ -101,6 +101,16 @@ function meetsSlos(record: BenchRequestRecord, slos: GoodputSlos): boolean {
   return true;
 }
 
+/** Calls `visit` with the arrival of each chunk of a request: send + TTFT, then after each gap. */
+export function forEachChunkTime(record: BenchRequestRecord, visit: (timeS: number) => void): void {
+  let timeS = record.sendS + record.ttftS;
+  visit(timeS);
+  for (const gap of record.itlS) {
+    timeS += gap;
+    visit(timeS);
+  }
+}
+
 /**
  * Peak output tokens in one second and peak concurrency, as vLLM computes them: token times are
  * send + TTFT + cumulative ITL, counted in whole-second buckets from the earliest send; the
@@ -120,16 +130,10 @@ function peaks(successful: readonly BenchRequestRecord[]): {
   const buckets = new Float64Array(Math.ceil(maxEnd - minStart) + 1);
   const events: [number, number][] = [];
   for (const record of successful) {
-    let tokenTime = record.sendS + record.ttftS;
-    const count = (time: number) => {
+    forEachChunkTime(record, (time) => {
       const bucket = Math.trunc(time - minStart);
       if (bucket >= 0 && bucket < buckets.length) buckets[bucket] = (buckets[bucket] ?? 0) + 1;
-    };
-    count(tokenTime);
-    for (const gap of record.itlS) {
-      tokenTime += gap;
-      count(tokenTime);
-    }
+    });
     events.push([record.sendS, 1], [record.sendS + record.e2elS, -1]);
   }
   events.sort((a, b) => a[0] - b[0] || a[1] - b[1]);

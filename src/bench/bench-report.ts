@@ -8,6 +8,7 @@
 import type { RunReport, StatisticsTable, TimeSeriesPoint } from '../report/run-report.js';
 import {
   type BenchMetrics,
+  forEachChunkTime,
   latencyListsOf,
   type MetricSummary,
   percentileWord,
@@ -46,16 +47,8 @@ export function benchTimeSeries(run: BenchRun): TimeSeriesPoint[] {
   for (const record of successful) {
     const firstS = record.sendS + record.ttftS;
     add(prompt, bucket(firstS), record.serverPromptTokens ?? record.plannedInputTokens);
-    if (record.itlS.length === 0) {
-      add(generation, bucket(firstS), record.outputTokens);
-    } else {
-      let tokenS = firstS;
-      add(generation, bucket(tokenS), 1);
-      for (const gap of record.itlS) {
-        tokenS += gap;
-        add(generation, bucket(tokenS), 1);
-      }
-    }
+    if (record.itlS.length === 0) add(generation, bucket(firstS), record.outputTokens);
+    else forEachChunkTime(record, (timeS) => add(generation, bucket(timeS), 1));
     const doneS = record.sendS + record.e2elS;
     add(completed, bucket(doneS), 1);
     // In flight at the end of second k: sent before k + 1 and not done by then.
