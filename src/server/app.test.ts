@@ -385,30 +385,6 @@ describe('the server app', () => {
     });
   });
 
-  describe('browsers', () => {
-    it('answers CORS preflights and marks plain and streamed replies for any origin', async () => {
-      const preflight = await app.inject({
-        method: 'OPTIONS',
-        url: '/v1/chat/completions',
-        headers: {
-          origin: 'http://localhost:3000',
-          'access-control-request-method': 'POST',
-          'access-control-request-headers': 'content-type,authorization',
-        },
-      });
-      expect(preflight.statusCode).toBe(204);
-      expect(preflight.headers['access-control-allow-origin']).toBe('*');
-      expect(String(preflight.headers['access-control-allow-methods'])).toContain('POST');
-      const body = { messages: [{ role: 'user', content: 'x' }], max_tokens: 2 };
-      const headers = { origin: 'http://localhost:3000' };
-      const plain = await chat(app, body, headers);
-      expect(plain.headers['access-control-allow-origin']).toBe('*');
-      const streamed = await chat(app, { ...body, stream: true }, headers);
-      expect(streamed.headers['access-control-allow-origin']).toBe('*');
-      expect(streamed.headers['content-type']).toMatch(/^text\/event-stream/);
-    });
-  });
-
   describe('errors', () => {
     it('400 for invalid JSON, a non-object body and missing or mistyped fields', async () => {
       const broken = await app.inject({
@@ -574,6 +550,44 @@ describe('the server app', () => {
         await busy.app.close();
       }
     });
+  });
+});
+
+describe('browsers', () => {
+  it('get no CORS headers by default; with --cors, preflights and replies are marked', async () => {
+    const body = { messages: [{ role: 'user', content: 'x' }], max_tokens: 2 };
+    const headers = { origin: 'http://localhost:3000' };
+    const closed = await buildServedApp();
+    const open = await buildServedApp({ corsOrigins: ['*'] });
+    const listed = await buildServedApp({ corsOrigins: ['http://localhost:3000'] });
+    try {
+      const refused = await chat(closed.app, body, headers);
+      expect(refused.statusCode).toBe(200);
+      expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+      const preflight = await open.app.inject({
+        method: 'OPTIONS',
+        url: '/v1/chat/completions',
+        headers: {
+          ...headers,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type,authorization',
+        },
+      });
+      expect(preflight.statusCode).toBe(204);
+      expect(preflight.headers['access-control-allow-origin']).toBe('*');
+      expect(String(preflight.headers['access-control-allow-methods'])).toContain('POST');
+      const plain = await chat(open.app, body, headers);
+      expect(plain.headers['access-control-allow-origin']).toBe('*');
+      const streamed = await chat(open.app, { ...body, stream: true }, headers);
+      expect(streamed.headers['access-control-allow-origin']).toBe('*');
+      expect(streamed.headers['content-type']).toMatch(/^text\/event-stream/);
+      const named = await chat(listed.app, body, headers);
+      expect(named.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+      const other = await chat(listed.app, body, { origin: 'http://evil.example' });
+      expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    } finally {
+      await Promise.all([closed.app.close(), open.app.close(), listed.app.close()]);
+    }
   });
 });
 

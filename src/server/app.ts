@@ -1,13 +1,20 @@
 /**
- * @module The HTTP application: OpenAI routes plus health, status and debug routes, API-key
- * checks, and one error handler that turns every failure (ours, Fastify's body parser, unknown
- * routes) into OpenAI's error envelope with the status OpenAI uses.
+ * @module The HTTP application: OpenAI routes plus health, status, metrics, dashboard and debug
+ * routes; strict JSON bodies, API-key checks, opt-in CORS, refusal while draining; and one error
+ * handler that turns every failure (ours, Fastify's, unknown routes) into OpenAI's error
+ * envelope with the status OpenAI uses.
  */
 
 import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
-import { ApiError, invalidApiKey, invalidRequest } from './api-error.js';
-import type { CompletionSettings } from './completion-handler.js';
+import { installAccessControl } from './access-control.js';
+import { ApiError, invalidRequest } from './api-error.js';
+import {
+  type CompletionSettings,
+  DEFAULT_REQUEST_LIMITS,
+  type RequestLimits,
+} from './completion-handler.js';
+import type { FaultSettings } from './fault-injection.js';
 import { ModelDirectory } from './model-directory.js';
 import { RequestTimelines } from './request-timelines.js';
 import { registerChatCompletionsRoute } from './routes/chat-completions-route.js';
@@ -16,13 +23,24 @@ import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelsRoutes } from './routes/models-route.js';
 import { registerServiceRoutes } from './routes/service-routes.js';
+import { installJsonBodyParser } from './request-body.js';
 import type { ServedModel } from './served-model.js';
+import { ServerLifecycle, shuttingDown } from './server-lifecycle.js';
 
 /** Settings of one server. */
-export interface ServerAppOptions extends Omit<CompletionSettings, 'timelines'> {
+export interface ServerAppOptions
+  extends Omit<CompletionSettings, 'timelines' | 'limits' | 'faults' | 'lifecycle'> {
   readonly models: readonly ServedModel[];
-  /** Accepted keys for `/v1/*`; empty = no authentication. */
+  /** Accepted keys (every route but `/health`); empty = no authentication. */
   readonly apiKeys: readonly string[];
+  /** Dashboard, `/metrics` and `/status` open even with keys (`--public-metrics`). */
+  readonly publicMetrics?: boolean;
+  /** Origins allowed to call from browsers (`--cors`); absent = no CORS headers. */
+  readonly corsOrigins?: readonly string[];
+  readonly limits?: Partial<RequestLimits>;
+  readonly faults?: FaultSettings;
+  /** Draining state shared with the live server's shutdown; a fresh one by default. */
+  readonly lifecycle?: ServerLifecycle;
   /** Largest accepted request body (413 beyond). */
   readonly maxBodyBytes: number;
   readonly timeScale: number;
@@ -78,8 +96,15 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     // Open streams must not hold a shutdown back: close() ends them.
     forceCloseConnections: true,
   });
-  // Browser apps call the API from other origins; vLLM allows every origin by default too.
-  void app.register(cors, { origin: '*', methods: ['GET', 'POST', 'OPTIONS'] });
+  // Browsers may call from other origins only when the user opts in (`--cors`).
+  if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
+    const origins = options.corsOrigins;
+    void app.register(cors, {
+      origin: origins.includes('*') ? '*' : [...origins],
+      methods: ['GET', 'POST', 'OPTIONS'],
+    });
+  }
+  const lifecycle = options.lifecycle ?? new ServerLifecycle();
   const models = new ModelDirectory(options.models);
   const timelines = new RequestTimelines(options.timelineCapacity ?? 1000);
   const settings: CompletionSettings = {
@@ -88,37 +113,22 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     seed: options.seed,
     maxWaiting: options.maxWaiting,
     timelines,
+    limits: { ...DEFAULT_REQUEST_LIMITS, ...options.limits },
+    faults: options.faults,
+    lifecycle,
   };
 
-  // Clients send JSON under many content types (curl's form default, text/plain): parse them all.
-  app.removeContentTypeParser('text/plain');
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = String(body);
-    if (text.trim() === '') {
-      done(null, undefined);
-      return;
-    }
-    try {
-      done(null, JSON.parse(text));
-    } catch (error) {
-      done(
-        invalidRequest(
-          `We could not parse the JSON body of your request. (${(error as Error).message})`,
-        ),
-        undefined,
-      );
-    }
+  installJsonBodyParser(app);
+  // JSON error bodies quote user input (an unknown URL, a bad value): never let a browser
+  // sniff them into HTML.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (lifecycle.draining) throw shuttingDown();
   });
-
-  const keys = new Set(options.apiKeys);
-  if (keys.size > 0) {
-    app.addHook('onRequest', async (request) => {
-      if (!request.url.startsWith('/v1/')) return;
-      const header = request.headers.authorization;
-      const key = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
-      if (key === undefined || !keys.has(key)) throw invalidApiKey(header !== undefined);
-    });
-  }
+  installAccessControl(app, {
+    apiKeys: options.apiKeys,
+    publicMetrics: options.publicMetrics === true,
+  });
 
   app.setErrorHandler(async (error, request, reply) => {
     const apiError =
@@ -169,6 +179,7 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
   registerDashboardRoutes(app, models, { timeScale: options.timeScale });
 
   app.addHook('onClose', async () => {
+    lifecycle.abortInFlight();
     for (const model of models.models) model.engine.close();
   });
   return app;

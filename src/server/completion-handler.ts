@@ -10,11 +10,13 @@ import { createRandomStream } from '../core/workload/random.js';
 import { invalidRequest, queueFull } from './api-error.js';
 import { completionBudget, type PlannedChoice, planChoice } from './completion-plan.js';
 import { runCompletionSession } from './completion-session.js';
+import { type FaultSettings, faultFor, type InjectedFault } from './fault-injection.js';
 import type { CommonRequestFields } from './openai-schemas.js';
 import type { RequestTimelines } from './request-timelines.js';
 import type { ServedModel } from './served-model.js';
+import type { ServerLifecycle } from './server-lifecycle.js';
 import { echoText, tokenPieces } from './synthetic-text.js';
-import type { WireFormat } from './wire-format.js';
+import type { ResponseMeta, WireFormat } from './wire-format.js';
 
 /** How replies are made up: prose-like words, or the prompt repeated. */
 export type ResponseMode = 'lorem' | 'echo';
@@ -28,7 +30,38 @@ export interface CompletionSettings {
   /** Waiting requests beyond which new ones get 429 (undefined = unbounded, as vLLM). */
   readonly maxWaiting: number | undefined;
   readonly timelines: RequestTimelines;
+  readonly limits: RequestLimits;
+  /** `--failure-rate` injection; undefined = none. */
+  readonly faults: FaultSettings | undefined;
+  readonly lifecycle: ServerLifecycle;
 }
+
+/** Per-request limits (`serve --max-n`, `--max-stop`, `--max-prompts`, `--max-output-tokens`). */
+export interface RequestLimits {
+  /** Most choices per prompt (`n`). */
+  readonly maxN: number;
+  /** Most stop strings. */
+  readonly maxStop: number;
+  /** Most prompts in one `/v1/completions` request. */
+  readonly maxPrompts: number;
+  /** Largest `max_tokens` / `max_completion_tokens`; undefined = the context window bounds it. */
+  readonly maxOutputTokens: number | undefined;
+  /** Bytes a stream may queue for a client that does not read before it is cut off. */
+  readonly maxStreamBufferBytes: number;
+}
+
+/**
+ * Defaults: `n` up to 128 as OpenAI's API allows; 64 stop strings (OpenAI allows 4, vLLM any
+ * number); 2048 prompts per batch; a stream buffer of 16 MiB, several times the SSE text of a
+ * full 32k-token reply, so only a reader that stopped reading hits it.
+ */
+export const DEFAULT_REQUEST_LIMITS: RequestLimits = {
+  maxN: 128,
+  maxStop: 64,
+  maxPrompts: 2048,
+  maxOutputTokens: undefined,
+  maxStreamBufferBytes: 16 * 2 ** 20,
+};
 
 /** One prompt of a request, counted. */
 export interface CountedPrompt {
@@ -61,6 +94,7 @@ export interface CompletionFields {
  */
 export function sharedFields(
   body: CommonRequestFields,
+  limits: RequestLimits,
 ): Omit<CompletionFields, 'maxTokens' | 'maxTokensParam' | 'topLogprobs' | 'promptParam'> {
   const streaming = body.stream === true;
   const streamOptions = body.stream_options;
@@ -71,6 +105,15 @@ export function sharedFields(
     );
   }
   const { stop } = body;
+  if (body.n !== undefined && body.n !== null && body.n > limits.maxN) {
+    throw invalidRequest(`n must be at most ${limits.maxN} on this server, got ${body.n}.`, 'n');
+  }
+  if (Array.isArray(stop) && stop.length > limits.maxStop) {
+    throw invalidRequest(
+      `stop may hold at most ${limits.maxStop} strings on this server, got ${stop.length}.`,
+      'stop',
+    );
+  }
   return {
     n: body.n ?? 1,
     stop: stop === undefined || stop === null ? [] : typeof stop === 'string' ? [stop] : [...stop],
@@ -94,8 +137,8 @@ function promptPieces(model: ServedModel, text: string): string[] {
   return tokenPieces(model.tokenizer.encode(text), (tokenIds) => model.tokenizer.decode(tokenIds));
 }
 
-/** Plans, runs and answers one completion request. */
-export async function handleCompletion(options: {
+/** One admitted completion request, as a route hands it over. */
+export interface CompletionCall {
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
   readonly model: ServedModel;
@@ -105,11 +148,28 @@ export async function handleCompletion(options: {
   readonly settings: CompletionSettings;
   /** Server-wide request counter, for seeds of requests that bring none. */
   readonly requestNumber: number;
-}): Promise<void> {
+}
+
+/** Plans, runs and answers one completion request. */
+export async function handleCompletion(options: CompletionCall): Promise<void> {
   const { reply, model, prompts, fields, format, settings } = options;
   const { engineConfig } = model.deployment;
+  const { maxOutputTokens } = settings.limits;
+  if (
+    maxOutputTokens !== undefined &&
+    fields.maxTokens !== undefined &&
+    fields.maxTokens > maxOutputTokens
+  ) {
+    throw invalidRequest(
+      `${fields.maxTokensParam} must be at most ${maxOutputTokens} on this server, got ` +
+        `${fields.maxTokens}.`,
+      fields.maxTokensParam,
+    );
+  }
   const budgets = prompts.map((prompt) =>
-    completionBudget(
+    Math.min(
+      maxOutputTokens ?? Number.POSITIVE_INFINITY,
+      completionBudget(
       {
         promptTokens: prompt.promptTokens,
         maxModelLen: engineConfig.maxModelLen,
@@ -119,6 +179,7 @@ export async function handleCompletion(options: {
         ignoreEos: fields.ignoreEos,
       },
       fields.promptParam,
+      ),
     ),
   );
   if (settings.maxWaiting !== undefined && model.engine.waitingRequests >= settings.maxWaiting) {
@@ -128,6 +189,8 @@ export async function handleCompletion(options: {
       retryAfterS: 1,
     });
   }
+  const fault = faultFor(settings.faults, options.requestNumber);
+  if (fault.kind === 'status') throw fault.error;
 
   const choices: PlannedChoice[] = [];
   const choicePromptTokens: number[] = [];
@@ -173,9 +236,29 @@ export async function handleCompletion(options: {
       .join(',')}`,
   );
   if (fields.stream) reply.hijack();
+  const release = settings.lifecycle.track();
+  try {
+    await answer(options, { choices, choicePromptTokens, meta, fault });
+  } finally {
+    release();
+  }
+}
+
+/** Runs the session and sends the reply (a stream has been written by then). */
+async function answer(
+  options: CompletionCall,
+  planned: {
+    readonly choices: readonly PlannedChoice[];
+    readonly choicePromptTokens: readonly number[];
+    readonly meta: ResponseMeta;
+    readonly fault: InjectedFault;
+  },
+): Promise<void> {
+  const { reply, fields, format, settings, prompts } = options;
+  const { choices, choicePromptTokens, meta } = planned;
   const result = await runCompletionSession(
     {
-      engine: model.engine,
+      engine: options.model.engine,
       meta,
       promptTokens: prompts.reduce((sum, prompt) => sum + prompt.promptTokens, 0),
       handlingMs: reply.elapsedTime,
@@ -187,6 +270,9 @@ export async function handleCompletion(options: {
       includeUsage: fields.includeUsage,
       continuousUsage: fields.continuousUsage,
       replyHeaders: reply.getHeaders(),
+      fault: planned.fault,
+      shutdown: settings.lifecycle.shutdownSignal,
+      maxBufferedBytes: settings.limits.maxStreamBufferBytes,
     },
     reply.raw,
   );

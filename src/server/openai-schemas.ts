@@ -10,8 +10,8 @@ import { invalidRequest } from './api-error.js';
 const count = z.number().int().nonnegative();
 const positiveCount = z.number().int().positive();
 
-/** `stop`: one string or a list of them. */
-const stopSchema = z.union([z.string(), z.array(z.string()).max(64)]).nullish();
+/** `stop`: one string or a list of them (the server's `--max-stop` bounds the list). */
+const stopSchema = z.union([z.string(), z.array(z.string())]).nullish();
 
 const streamOptionsSchema = z
   .looseObject({
@@ -24,7 +24,7 @@ const streamOptionsSchema = z
 const commonFields = {
   model: z.string().min(1).nullish(),
   max_tokens: positiveCount.nullish(),
-  n: z.number().int().min(1).max(128).nullish(),
+  n: positiveCount.nullish(),
   stop: stopSchema,
   seed: z.number().int().nullish(),
   ignore_eos: z.boolean().nullish(),

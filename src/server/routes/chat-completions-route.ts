@@ -54,7 +54,7 @@ export function registerChatCompletionsRoute(
       fields: {
         maxTokens: body.max_completion_tokens ?? body.max_tokens ?? undefined,
         maxTokensParam,
-        ...sharedFields(body),
+        ...sharedFields(body, settings.limits),
         topLogprobs: body.logprobs === true ? (body.top_logprobs ?? 0) : undefined,
         promptParam: 'messages',
       },

@@ -52,8 +52,19 @@ function textPrompt(model: ServedModel, text: string, param: string): CountedPro
   return { promptTokens, text };
 }
 
-function countPrompts(model: ServedModel, prompt: CompletionRequest['prompt']): CountedPrompt[] {
+function countPrompts(
+  model: ServedModel,
+  prompt: CompletionRequest['prompt'],
+  maxPrompts: number,
+): CountedPrompt[] {
   if (typeof prompt === 'string') return [textPrompt(model, prompt, 'prompt')];
+  const batch = prompt.length > 0 && typeof prompt[0] !== 'number';
+  if (batch && prompt.length > maxPrompts) {
+    throw invalidRequest(
+      `prompt may hold at most ${maxPrompts} prompts on this server, got ${prompt.length}.`,
+      'prompt',
+    );
+  }
   if (prompt.every((item) => typeof item === 'string')) {
     return prompt.map((text, index) => textPrompt(model, text, `prompt[${index}]`));
   }
@@ -76,11 +87,11 @@ export function registerCompletionsRoute(
       request,
       reply,
       model,
-      prompts: countPrompts(model, body.prompt),
+      prompts: countPrompts(model, body.prompt, settings.limits.maxPrompts),
       fields: {
         maxTokens: body.max_tokens ?? COMPLETIONS_DEFAULT_MAX_TOKENS,
         maxTokensParam: 'max_tokens',
-        ...sharedFields(body),
+        ...sharedFields(body, settings.limits),
         // Completions logprobs=k returns the chosen token plus k alternatives at most.
         topLogprobs: logprobs === undefined ? undefined : logprobs + 1,
         promptParam: 'prompt',
