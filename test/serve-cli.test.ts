@@ -255,16 +255,25 @@ describe('serve from the command line', () => {
 });
 
 describe('stopping the server', () => {
-  it('ends open streams and exits 0 when stopped mid-request', async () => {
-    const { running } = await startCli([...SERVE_LOCALLY, '--max-model-len', '8192']);
+  it('ends a stream still running after --shutdown-timeout with an error event, exit 0', async () => {
+    const { running } = await startCli([
+      ...SERVE_LOCALLY,
+      '--max-model-len',
+      '8192',
+      '--shutdown-timeout',
+      '0.2',
+    ]);
     const url = new URL('/v1/chat/completions', running.url);
     const client = httpRequest(url, { method: 'POST' });
-    const streamEnded = new Promise<string>((resolve) => {
+    let body = '';
+    const firstData = new Promise<void>((resolve, reject) => {
       client.on('response', (response) => {
-        response.once('data', () => resolve('data'));
-        response.on('close', () => resolve('closed'));
+        response.once('data', () => resolve());
+        response.on('data', (bytes: Buffer) => {
+          body += bytes.toString();
+        });
       });
-      client.on('error', () => resolve('error'));
+      client.on('error', reject);
     });
     client.end(
       JSON.stringify({
@@ -274,11 +283,15 @@ describe('stopping the server', () => {
         stream: true,
       }),
     );
-    expect(await streamEnded).toBe('data');
+    await firstData;
     const closed = new Promise<void>((resolve) => client.on('close', () => resolve()));
     expect(await running.stop()).toBe(0);
     await closed;
-    expect(running.stdout()).toContain('shutting down');
+    expect(running.stdout()).toContain('shutting down: draining for up to 0.2 s');
+    const events = body.split('\n\n').filter((block) => block.startsWith('data: '));
+    expect(events.at(-1)).toBe('data: [DONE]');
+    const error = JSON.parse((events.at(-2) ?? '').slice('data: '.length)).error;
+    expect(error).toMatchObject({ type: 'server_error', code: 'service_unavailable' });
   });
 });
 

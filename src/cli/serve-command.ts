@@ -1,13 +1,19 @@
 /**
  * @module `llmservingsim serve`: the OpenAI-compatible live server. Flags win over the
  * `LLMSERVINGSIM_*` environment variables; the command runs until SIGINT/SIGTERM (or the
- * injected stop signal) and then closes the server, ending open streams.
+ * injected stop signal), then drains: no new requests, the ones in flight get up to
+ * `--shutdown-timeout` to finish, the rest end with an error; exit 0.
  */
 
 import type { Command } from 'commander';
 import { pino } from 'pino';
 import { InvalidConfigError } from '../errors.js';
-import type { ResponseMode } from '../server/completion-handler.js';
+import {
+  DEFAULT_REQUEST_LIMITS,
+  type RequestLimits,
+  type ResponseMode,
+} from '../server/completion-handler.js';
+import { FAILURE_KINDS, type FaultSettings, parseFailureKinds } from '../server/fault-injection.js';
 import { DEFAULT_MAX_BODY_BYTES, type LiveServer, startLiveServer } from '../server/live-server.js';
 import type { ServedModel } from '../server/served-model.js';
 import type { CliIo } from './cli-io.js';
@@ -26,10 +32,27 @@ export interface ServeFlags extends Omit<SimulateFlags, 'model'> {
   readonly maxWaiting?: number;
   readonly responseMode?: string;
   readonly maxBodyBytes?: number;
+  readonly maxConnections?: number;
+  readonly maxN?: number;
+  readonly maxStop?: number;
+  readonly maxPrompts?: number;
+  readonly maxOutputTokens?: number;
+  readonly shutdownTimeout?: number;
+  readonly publicMetrics?: boolean;
+  readonly cors?: string[];
+  readonly failureRate?: number;
+  readonly failureKinds?: string;
 }
 
 const DEFAULT_HOST = 'localhost';
 const DEFAULT_PORT = 8000;
+/** Seconds in-flight requests get after SIGTERM: inside Kubernetes' default 30 s grace period. */
+const DEFAULT_SHUTDOWN_TIMEOUT_S = 20;
+
+/** `--cors` alone allows every origin; `--cors ORIGIN` (repeatable) the ones named. */
+function collectOrigins(value: string | undefined, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value ?? '*'];
+}
 
 /** Adds the flags only `serve` has (the engine flags are added separately). */
 export function addServeFlags(command: Command): Command {
@@ -73,7 +96,90 @@ export function addServeFlags(command: Command): Command {
       `largest request body accepted (default ${DEFAULT_MAX_BODY_BYTES})`,
       parseIntegerFlag,
     )
+    .option(
+      '--max-connections <n>',
+      'open connections beyond which new ones are closed at once (default: no limit)',
+      parseIntegerFlag,
+    )
+    .option(
+      '--max-n <n>',
+      `most choices (n) per request (default ${DEFAULT_REQUEST_LIMITS.maxN})`,
+      parseIntegerFlag,
+    )
+    .option(
+      '--max-stop <n>',
+      `most stop strings per request (default ${DEFAULT_REQUEST_LIMITS.maxStop})`,
+      parseIntegerFlag,
+    )
+    .option(
+      '--max-prompts <n>',
+      `most prompts in one /v1/completions request (default ${DEFAULT_REQUEST_LIMITS.maxPrompts})`,
+      parseIntegerFlag,
+    )
+    .option(
+      '--max-output-tokens <n>',
+      'largest max_tokens accepted, and the default cap (default: the context window)',
+      parseIntegerFlag,
+    )
+    .option(
+      '--shutdown-timeout <s>',
+      `seconds in-flight requests get to finish after SIGTERM/SIGINT (default ${DEFAULT_SHUTDOWN_TIMEOUT_S})`,
+      parseNumberFlag,
+    )
+    .option('--public-metrics', 'serve the dashboard, /metrics and /status without an API key')
+    .option(
+      '--cors [origin]',
+      'allow browsers on ORIGIN (repeatable; no value = any origin) to call the API (default: off)',
+      collectOrigins,
+    )
+    .option(
+      '--failure-rate <p>',
+      'inject failures into this fraction (0-1) of valid completion requests (default 0)',
+      parseNumberFlag,
+    )
+    .option(
+      '--failure-kinds <list>',
+      `comma-separated kinds to inject: ${FAILURE_KINDS.join(',')} (default all)`,
+    )
     .option('--verbose', 'log every request');
+}
+
+/** A flag that must be a whole number ≥ `min`, when given. */
+function checkCount(name: string, value: number | undefined, min: number): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= min)) {
+    throw new InvalidConfigError(`--${name} must be an integer of at least ${min}, got ${value}`);
+  }
+}
+
+/** The per-request limits the flags set (defaults filled by the app). */
+function limitsOf(flags: ServeFlags): Partial<RequestLimits> {
+  checkCount('max-n', flags.maxN, 1);
+  checkCount('max-stop', flags.maxStop, 0);
+  checkCount('max-prompts', flags.maxPrompts, 1);
+  checkCount('max-output-tokens', flags.maxOutputTokens, 1);
+  return {
+    ...(flags.maxN === undefined ? {} : { maxN: flags.maxN }),
+    ...(flags.maxStop === undefined ? {} : { maxStop: flags.maxStop }),
+    ...(flags.maxPrompts === undefined ? {} : { maxPrompts: flags.maxPrompts }),
+    ...(flags.maxOutputTokens === undefined ? {} : { maxOutputTokens: flags.maxOutputTokens }),
+  };
+}
+
+/** `--failure-rate` / `--failure-kinds`, checked; undefined when no failures are asked for. */
+function faultsOf(flags: ServeFlags, seed: number): FaultSettings | undefined {
+  const rate = flags.failureRate ?? 0;
+  if (!(rate >= 0 && rate <= 1)) {
+    throw new InvalidConfigError(`--failure-rate must be between 0 and 1, got ${rate}`);
+  }
+  let kinds: FaultSettings['kinds'] = FAILURE_KINDS;
+  if (flags.failureKinds !== undefined) {
+    try {
+      kinds = parseFailureKinds(flags.failureKinds);
+    } catch (error) {
+      throw new InvalidConfigError(`--failure-kinds: ${(error as Error).message}`);
+    }
+  }
+  return rate === 0 ? undefined : { rate, kinds, seed };
 }
 
 function responseModeOf(value: string | undefined): ResponseMode {
@@ -134,6 +240,14 @@ export async function runServeCommand(flags: ServeFlags, io: CliIo): Promise<voi
   const apiKeys =
     flags.apiKey ?? (environment.LLMSERVINGSIM_API_KEY ? [environment.LLMSERVINGSIM_API_KEY] : []);
   const verbose = flags.verbose === true;
+  const seed = flags.seed ?? 0;
+  const shutdownTimeoutS = flags.shutdownTimeout ?? DEFAULT_SHUTDOWN_TIMEOUT_S;
+  if (!(shutdownTimeoutS >= 0)) {
+    throw new InvalidConfigError(`--shutdown-timeout must be 0 or more, got ${shutdownTimeoutS}`);
+  }
+  checkCount('max-connections', flags.maxConnections, 1);
+  checkCount('max-body-bytes', flags.maxBodyBytes, 1);
+  const faults = faultsOf(flags, seed);
   const server = await startLiveServer({
     engine: engineOptionsFromFlags(engineFlagsOf(flags)),
     models,
@@ -142,7 +256,12 @@ export async function runServeCommand(flags: ServeFlags, io: CliIo): Promise<voi
     port: portOf(flags.port, environment.LLMSERVINGSIM_PORT),
     apiKeys,
     timeScale: flags.timeScale ?? 1,
-    seed: flags.seed ?? 0,
+    seed,
+    limits: limitsOf(flags),
+    ...(faults === undefined ? {} : { faults }),
+    ...(flags.cors === undefined ? {} : { corsOrigins: flags.cors }),
+    publicMetrics: flags.publicMetrics === true,
+    ...(flags.maxConnections === undefined ? {} : { maxConnections: flags.maxConnections }),
     ...(flags.maxWaiting === undefined ? {} : { maxWaiting: flags.maxWaiting }),
     ...(flags.outputLen === undefined ? {} : { outputLen: flags.outputLen }),
     responseMode: responseModeOf(flags.responseMode),
@@ -151,10 +270,16 @@ export async function runServeCommand(flags: ServeFlags, io: CliIo): Promise<voi
     logger: pino({ level: verbose ? 'info' : 'warn' }, io.logDestination),
   });
   io.stdout(describeServer(server, apiKeys.length));
+  if (faults !== undefined) {
+    io.stdout(
+      `injecting failures into ${faults.rate * 100}% of completion requests ` +
+        `(${faults.kinds.join(', ')}; seed ${seed})\n`,
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => {
-      io.stdout('shutting down\n');
-      server.close().then(resolve, resolve);
+      io.stdout(`shutting down: draining for up to ${shutdownTimeoutS} s\n`);
+      server.close(shutdownTimeoutS).then(resolve, resolve);
     };
     if (io.stopSignal.aborted) stop();
     else io.stopSignal.addEventListener('abort', stop, { once: true });

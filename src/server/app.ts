@@ -16,6 +16,7 @@ import {
 } from './completion-handler.js';
 import type { FaultSettings } from './fault-injection.js';
 import { ModelDirectory } from './model-directory.js';
+import { installJsonBodyParser } from './request-body.js';
 import { RequestTimelines } from './request-timelines.js';
 import { registerChatCompletionsRoute } from './routes/chat-completions-route.js';
 import { registerCompletionsRoute } from './routes/completions-route.js';
@@ -23,7 +24,6 @@ import { registerDashboardRoutes } from './routes/dashboard-routes.js';
 import { registerMetricsRoute } from './routes/metrics-route.js';
 import { registerModelsRoutes } from './routes/models-route.js';
 import { registerServiceRoutes } from './routes/service-routes.js';
-import { installJsonBodyParser } from './request-body.js';
 import type { ServedModel } from './served-model.js';
 import { ServerLifecycle, shuttingDown } from './server-lifecycle.js';
 

@@ -170,15 +170,15 @@ export async function handleCompletion(options: CompletionCall): Promise<void> {
     Math.min(
       maxOutputTokens ?? Number.POSITIVE_INFINITY,
       completionBudget(
-      {
-        promptTokens: prompt.promptTokens,
-        maxModelLen: engineConfig.maxModelLen,
-        maxTokens: fields.maxTokens,
-        maxTokensParam: fields.maxTokensParam,
-        minTokens: fields.minTokens,
-        ignoreEos: fields.ignoreEos,
-      },
-      fields.promptParam,
+        {
+          promptTokens: prompt.promptTokens,
+          maxModelLen: engineConfig.maxModelLen,
+          maxTokens: fields.maxTokens,
+          maxTokensParam: fields.maxTokensParam,
+          minTokens: fields.minTokens,
+          ignoreEos: fields.ignoreEos,
+        },
+        fields.promptParam,
       ),
     ),
   );

@@ -76,7 +76,10 @@ function statusFault(kind: '429' | '500' | '503'): ApiError {
 }
 
 /** The fault of request number `requestNumber` (none when the rate is 0). */
-export function faultFor(settings: FaultSettings | undefined, requestNumber: number): InjectedFault {
+export function faultFor(
+  settings: FaultSettings | undefined,
+  requestNumber: number,
+): InjectedFault {
   if (settings === undefined || settings.rate <= 0 || settings.kinds.length === 0) {
     return { kind: 'none' };
   }

@@ -9,8 +9,10 @@ import type { EngineOptionsInput } from '../config/engine-options.js';
 import { parseLengthSpec } from '../config/workload-options.js';
 import { InvalidConfigError, ListenError } from '../errors.js';
 import { buildServerApp } from './app.js';
-import type { ResponseMode } from './completion-handler.js';
+import type { RequestLimits, ResponseMode } from './completion-handler.js';
+import type { FaultSettings } from './fault-injection.js';
 import { createServedModel, type ServedModel } from './served-model.js';
+import { ServerLifecycle } from './server-lifecycle.js';
 import { ScaledWallClock } from './simulation-clock.js';
 
 /** Default body limit: a 128k-token prompt as JSON text or token ids fits many times over. */
@@ -36,6 +38,13 @@ export interface LiveServerOptions {
   readonly outputLen?: string;
   readonly responseMode?: ResponseMode;
   readonly maxBodyBytes?: number;
+  /** Open connections beyond which new ones are closed at once (Node's `maxConnections`). */
+  readonly maxConnections?: number;
+  readonly limits?: Partial<RequestLimits>;
+  readonly publicMetrics?: boolean;
+  /** Origins browsers may call from; absent = CORS off. */
+  readonly corsOrigins?: readonly string[];
+  readonly faults?: FaultSettings;
   readonly verbose?: boolean;
   readonly logger?: FastifyServerOptions['loggerInstance'];
 }
@@ -47,8 +56,16 @@ export interface LiveServer {
   readonly url: string;
   readonly models: readonly ServedModel[];
   readonly timeScale: number;
-  close(): Promise<void>;
+  /**
+   * Stops taking requests (new connections refused, new requests on open ones 503), waits up to
+   * `drainTimeoutS` (default 0) for the completions in flight, ends the rest with an error
+   * (an error event in a stream, 503 otherwise), and closes.
+   */
+  close(drainTimeoutS?: number): Promise<void>;
 }
+
+/** Wall time the last error events get to leave before the sockets are closed. */
+const FINAL_FLUSH_MS = 1000;
 
 /** The names each model is served under. */
 function namesPerModel(models: readonly string[], served: readonly string[]): string[][] {
@@ -87,8 +104,14 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
       createServedModel({ deployment, names: names[index] ?? [], clock }),
     ),
   );
+  const lifecycle = new ServerLifecycle();
   const app = buildServerApp({
     models: served,
+    lifecycle,
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
+    ...(options.faults === undefined ? {} : { faults: options.faults }),
+    ...(options.corsOrigins === undefined ? {} : { corsOrigins: options.corsOrigins }),
+    publicMetrics: options.publicMetrics === true,
     apiKeys: options.apiKeys ?? [],
     maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
     timeScale,
@@ -99,6 +122,7 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     verbose: options.verbose ?? false,
     ...(options.logger === undefined ? {} : { logger: options.logger }),
   });
+  if (options.maxConnections !== undefined) app.server.maxConnections = options.maxConnections;
   try {
     await app.listen({ host: options.host, port: options.port });
   } catch (error) {
@@ -113,6 +137,16 @@ export async function startLiveServer(options: LiveServerOptions): Promise<LiveS
     url: `http://${host}:${port}`,
     models: served,
     timeScale,
-    close: () => app.close(),
+    close: async (drainTimeoutS = 0) => {
+      lifecycle.beginDrain();
+      // No new connections; idle keep-alive ones close now (Node closes them in close()).
+      app.server.close();
+      const drained = await lifecycle.whenIdle(drainTimeoutS * 1000);
+      if (!drained) {
+        lifecycle.abortInFlight();
+        await lifecycle.whenIdle(FINAL_FLUSH_MS);
+      }
+      await app.close();
+    },
   };
 }

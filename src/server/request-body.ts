@@ -25,7 +25,8 @@ export function jsonDepth(text: string, limit = Number.POSITIVE_INFINITY): numbe
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (inString) {
-      if (code === 0x5c) index++; // a backslash escapes the next character
+      // A backslash escapes the next character.
+      if (code === 0x5c) index++;
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) {
       inString = true;
