@@ -197,6 +197,18 @@ describe('serve from the command line', () => {
     const scale = await startCli(['serve', '--time-scale', '0']);
     expect(scale.exited()).toBe(EXIT_USAGE);
     expect(scale.output.stderr.trim().split('\n')).toHaveLength(1);
+    for (const [flags, message] of [
+      [['--failure-rate', '1.5'], '--failure-rate must be between 0 and 1'],
+      [['--failure-rate', '0.1', '--failure-kinds', '429,teapot'], "unknown failure kind 'teapot'"],
+      [['--max-n', '0'], '--max-n must be an integer of at least 1'],
+      [['--shutdown-timeout', '-1'], '--shutdown-timeout must be 0 or more'],
+      [['--max-connections', '0'], '--max-connections must be an integer of at least 1'],
+    ] as const) {
+      const bad = await startCli(['serve', ...flags]);
+      expect(bad.exited()).toBe(EXIT_USAGE);
+      expect(bad.output.stderr).toContain(message);
+      expect(bad.output.stderr.trim().split('\n')).toHaveLength(1);
+    }
     const mode = await startCli(['serve', '--response-mode', 'poetry']);
     expect(mode.output.stderr).toContain('--response-mode must be lorem or echo');
     const names = await startCli([
@@ -251,6 +263,46 @@ describe('serve from the command line', () => {
     } finally {
       await running.stop();
     }
+  });
+});
+
+describe('fault injection from the command line', () => {
+  it('fails the same requests the same way for the same --seed, and says so at start', async () => {
+    const statuses = async (seed: string) => {
+      const { running } = await startCli([
+        ...SERVE_LOCALLY,
+        '--time-scale',
+        '1000',
+        '--failure-rate',
+        '0.5',
+        '--failure-kinds',
+        '429,503',
+        '--seed',
+        seed,
+      ]);
+      try {
+        expect(running.stdout()).toContain(
+          `injecting failures into 50% of completion requests (429, 503; seed ${seed})`,
+        );
+        const seen: number[] = [];
+        for (let index = 0; index < 24; index++) {
+          const response = await json(`${running.url}/v1/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ prompt: 'Hi', max_tokens: 2 }),
+          });
+          if (response.status !== 200) expect(response.body.error.message).toContain('injected');
+          seen.push(response.status);
+        }
+        return seen;
+      } finally {
+        await running.stop();
+      }
+    };
+    const first = await statuses('4');
+    expect(await statuses('4')).toEqual(first);
+    expect(new Set(first)).toEqual(new Set([200, 429, 503]));
+    expect(await statuses('5')).not.toEqual(first);
   });
 });
 
