@@ -17,7 +17,7 @@ import { ScaledWallClock } from './simulation-clock.js';
 
 /**
  * Default body limit: a 128k-token prompt as JSON text (~0.5 MB) or token ids (~0.9 MB) fits
- * many times over, while counting the largest body accepted pauses the event loop ~0.1 s.
+ * many times over, while counting the largest body accepted pauses the event loop ~0.14 s.
  */
 export const DEFAULT_MAX_BODY_BYTES = 8 * 2 ** 20;
 
