@@ -13,7 +13,9 @@
  * Flags: --scenarios streams,nonstream,hello,soak --streams 1000 --stream-tokens 64
  * --nonstream-s 20 --connections 64,256 --soak-s 600 --soak-rate 20 --json FILE (see `--help`).
  * Client and server share the machine's cores: the server's CPU per request (from /proc) gives
- * its ceiling on its own, 1 / cpu_per_request.
+ * its ceiling on its own, 1 / cpu_per_request. The machine's TCP listen-queue overflows are
+ * counted too: a burst of connections beyond the server's accept backlog waits for the client's
+ * SYN retry (about 1 s), which shows as admission time, not as a lost request.
  */
 
 import { writeFileSync } from 'node:fs';
@@ -27,7 +29,12 @@ import {
   sendWhole,
   streamTimed,
 } from '../src/bench/server-load-client.js';
-import { type ListeningProcess, startListeningProcess } from '../src/bench/server-load-process.js';
+import {
+  type ListeningProcess,
+  type ListenQueueCounters,
+  listenQueueCounters,
+  startListeningProcess,
+} from '../src/bench/server-load-process.js';
 import {
   type ErrorSummary,
   errorSummary,
@@ -116,8 +123,11 @@ if (settings.connections.some((count) => !Number.isInteger(count) || count <= 0)
 const CHAT_PATH = '/v1/chat/completions';
 /** Limit of one non-streaming request; at the large time scales used it answers in ms. */
 const WHOLE_TIMEOUT_MS = 60_000;
-/** A timeline not yet fetched is fetched at once beyond this many (the server keeps 1000). */
-const TIMELINES_PENDING_MAX = 500;
+/**
+ * A timeline not yet fetched is fetched at once beyond this many: the server keeps the last 1000
+ * (src/server/app.ts), so 250 more may finish while the oldest pending one is fetched.
+ */
+const TIMELINES_PENDING_MAX = 750;
 
 const results: Record<string, unknown> = {};
 
@@ -176,6 +186,20 @@ function reportServerOutput(server: ListeningProcess): string[] {
   return lines;
 }
 
+/** Listen-queue counters gained since `before` (machine-wide: other programs' too). */
+function listenQueueGrowth(before: ListenQueueCounters): ListenQueueCounters {
+  const after = listenQueueCounters();
+  return {
+    listenOverflows: after.listenOverflows - before.listenOverflows,
+    listenDrops: after.listenDrops - before.listenDrops,
+    syncookiesSent: after.syncookiesSent - before.syncookiesSent,
+  };
+}
+
+function listenQueueText(growth: ListenQueueCounters): string {
+  return `${growth.listenOverflows} / ${growth.listenDrops} / ${growth.syncookiesSent}`;
+}
+
 function printTally(tally: TallyFigures): void {
   for (const { kind, reason, count } of tally.reasons) {
     console.log(`  ${kind} x${count}: ${reason}`);
@@ -216,12 +240,16 @@ class TimelineCollector {
     return this.fetchedEarly;
   }
 
-  async drain(): Promise<void> {
+  /** Fetches the rest; resolves how many were fetched late. */
+  async drain(): Promise<number> {
+    await Promise.all(this.fetches);
     const queue = this.pending.splice(0);
+    const late = queue.length;
     const worker = async () => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) await this.fetch(id);
     };
-    await Promise.all([...this.fetches, ...Array.from({ length: 16 }, worker)]);
+    await Promise.all(Array.from({ length: 16 }, worker));
+    return late;
   }
 
   private async fetch(requestId: string): Promise<void> {
@@ -287,6 +315,7 @@ async function streamsScenario(): Promise<void> {
     const tally = new RequestTally();
     const collector = new TimelineCollector(server.url, agent);
     const observed: ObservedStream[] = [];
+    const listenBefore = listenQueueCounters();
     const cpuBeforeS = server.cpuSeconds();
     const clientCpuBefore = process.cpuUsage();
     const startMs = performance.now();
@@ -305,7 +334,14 @@ async function streamsScenario(): Promise<void> {
     const cpuS = server.cpuSeconds() - cpuBeforeS;
     const clientCpu = process.cpuUsage(clientCpuBefore);
     const memory = server.memory();
-    await collector.drain();
+    const listenGrowth = listenQueueGrowth(listenBefore);
+    const drainCpuBeforeS = server.cpuSeconds();
+    const drained = await collector.drain();
+    // Timelines fetched during the load cost the server CPU too: estimate it from the late ones.
+    const cpuPerTimelineS =
+      drained > 0 ? (server.cpuSeconds() - drainCpuBeforeS) / drained : Number.NaN;
+    const cpuLoadOnlyS =
+      collector.earlyCount() === 0 ? cpuS : cpuS - collector.earlyCount() * cpuPerTimelineS;
 
     const lateness: number[] = [];
     const gaps: number[] = [];
@@ -329,7 +365,8 @@ async function streamsScenario(): Promise<void> {
     }
     const figures = tally.figures();
     const answeredPerS = figures.answered / elapsedS;
-    const cpuMsPerRequest = (cpuS * 1000) / figures.sent;
+    const cpuMsPerRequest = (cpuLoadOnlyS * 1000) / figures.sent;
+    const admissionOver1s = admission.filter((value) => value >= 1000).length;
     console.log(
       formatTable(
         ['streams', 'value'],
@@ -343,14 +380,24 @@ async function streamsScenario(): Promise<void> {
           ['requests/s (answered)', fixed(answeredPerS, 1)],
           ['tokens/s received', fixed(tokens / elapsedS, 0)],
           ['server CPU, s', fixed(cpuS, 2)],
+          ...(collector.earlyCount() > 0
+            ? [
+                [
+                  `  less ${collector.earlyCount()} timeline GETs during the load (est.)`,
+                  fixed(cpuLoadOnlyS, 2),
+                ],
+              ]
+            : []),
           ['server CPU per request, ms', fixed(cpuMsPerRequest, 2)],
-          ['server CPU per token, µs', fixed((cpuS * 1e6) / Math.max(tokens, 1), 1)],
+          ['server CPU per token, µs', fixed((cpuLoadOnlyS * 1e6) / Math.max(tokens, 1), 1)],
           [
             'client CPU per request, ms',
             fixed((clientCpu.user + clientCpu.system) / 1000 / figures.sent, 2),
           ],
           ['server RSS at end, MiB', mib(memory.rssBytes)],
           ['server peak RSS (VmHWM), MiB', mib(memory.peakRssBytes)],
+          ['TCP listen overflows / drops / SYN cookies', listenQueueText(listenGrowth)],
+          ['requests admitted >= 1 s after sending', String(admissionOver1s)],
         ],
       ),
     );
@@ -399,7 +446,10 @@ async function streamsScenario(): Promise<void> {
       answeredPerS,
       tokensReceived: tokens,
       serverCpuS: cpuS,
+      serverCpuLoadOnlyS: cpuLoadOnlyS,
       serverCpuMsPerRequest: cpuMsPerRequest,
+      listenQueueGrowth: listenGrowth,
+      admissionOver1s,
       clientCpuS: (clientCpu.user + clientCpu.system) / 1e6,
       serverRssBytes: memory.rssBytes,
       serverPeakRssBytes: memory.peakRssBytes,
@@ -426,6 +476,9 @@ interface LoopFigures {
   readonly clientCpuUsPerRequest: number;
   readonly serverRssBytes: number;
   readonly serverPeakRssBytes: number;
+  readonly latencyP50Ms: number;
+  readonly latencyP99Ms: number;
+  readonly listenQueueGrowth: ListenQueueCounters;
 }
 
 /** Closed loops at each connection count against one server process. */
@@ -449,6 +502,7 @@ async function closedLoops(server: ListeningProcess, body: string): Promise<Loop
       if (settings.warmupS > 0) {
         await runClosedLoop({ load, connections, durationS: settings.warmupS });
       }
+      const listenBefore = listenQueueCounters();
       const cpuBeforeS = server.cpuSeconds();
       const clientCpuBefore = process.cpuUsage();
       const result: ClosedLoopResult = await runClosedLoop({
@@ -460,6 +514,7 @@ async function closedLoops(server: ListeningProcess, body: string): Promise<Loop
       const clientCpu = process.cpuUsage(clientCpuBefore);
       const memory = server.memory();
       const tally = result.tally.figures();
+      const latencies = errorSummary(result.latenciesMs);
       measured.push({
         connections,
         tally,
@@ -470,6 +525,9 @@ async function closedLoops(server: ListeningProcess, body: string): Promise<Loop
         clientCpuUsPerRequest: (clientCpu.user + clientCpu.system) / tally.sent,
         serverRssBytes: memory.rssBytes,
         serverPeakRssBytes: memory.peakRssBytes,
+        latencyP50Ms: latencies.p50Ms,
+        latencyP99Ms: latencies.p99Ms,
+        listenQueueGrowth: listenQueueGrowth(listenBefore),
       });
     } finally {
       await pool.close();
@@ -489,6 +547,8 @@ function printLoops(title: string, loops: readonly LoopFigures[]): void {
         'lost',
         'wall s',
         'req/s',
+        'p50 ms',
+        'p99 ms',
         'srv CPU s',
         'srv µs/req',
         'srv ceiling req/s',
@@ -504,6 +564,8 @@ function printLoops(title: string, loops: readonly LoopFigures[]): void {
         String(loop.tally.lost),
         fixed(loop.elapsedS, 1),
         fixed(loop.answeredPerS, 0),
+        fixed(loop.latencyP50Ms, 2),
+        fixed(loop.latencyP99Ms, 2),
         fixed(loop.serverCpuS, 2),
         fixed(loop.serverCpuUsPerRequest, 0),
         fixed(1e6 / loop.serverCpuUsPerRequest, 0),
@@ -514,7 +576,13 @@ function printLoops(title: string, loops: readonly LoopFigures[]): void {
     ),
   );
   for (const loop of loops) {
-    if (loop.tally.reasons.length > 0) console.log(`${loop.connections} connections:`);
+    const growth = loop.listenQueueGrowth;
+    if (loop.tally.reasons.length > 0 || growth.listenOverflows > 0 || growth.listenDrops > 0) {
+      console.log(
+        `${loop.connections} connections: TCP listen overflows / drops / SYN cookies ` +
+          listenQueueText(growth),
+      );
+    }
     printTally(loop.tally);
   }
   console.log('(srv ceiling = 1 / server CPU per request: the rate with a core to itself)');

@@ -98,5 +98,7 @@ describe('runClosedLoop', () => {
     expect(figures.lost).toBe(0);
     expect(result.elapsedS).toBeGreaterThanOrEqual(0.2);
     expect(result.elapsedS).toBeLessThan(5);
+    expect(result.latenciesMs).toHaveLength(figures.sent);
+    expect(Math.min(...result.latenciesMs)).toBeGreaterThan(0);
   });
 });

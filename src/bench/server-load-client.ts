@@ -156,6 +156,8 @@ export interface ClosedLoopResult {
   readonly tally: RequestTally;
   /** From the first send to the last answer, s. */
   readonly elapsedS: number;
+  /** Each request's time from sending to its settling, ms, in settling order. */
+  readonly latenciesMs: readonly number[];
 }
 
 /**
@@ -171,12 +173,14 @@ export async function runClosedLoop(options: {
   const tally = new RequestTally();
   const startMs = performance.now();
   const endMs = startMs + options.durationS * 1000;
+  const latenciesMs: number[] = [];
   const loop = async () => {
-    while (performance.now() < endMs) {
+    for (let sentMs = performance.now(); sentMs < endMs; sentMs = performance.now()) {
       tally.sent();
       tally.settle(await sendWhole(options.load));
+      latenciesMs.push(performance.now() - sentMs);
     }
   };
   await Promise.all(Array.from({ length: options.connections }, loop));
-  return { tally, elapsedS: (performance.now() - startMs) / 1000 };
+  return { tally, elapsedS: (performance.now() - startMs) / 1000, latenciesMs };
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { cpuSecondsOfStat, memoryOfStatus, startListeningProcess } from './server-load-process.js';
+import {
+  cpuSecondsOfStat,
+  listenQueueCountersOf,
+  memoryOfStatus,
+  startListeningProcess,
+} from './server-load-process.js';
 
 describe('cpuSecondsOfStat', () => {
   it('adds utime and stime (14th and 15th fields) in ticks of 1/100 s', () => {
@@ -57,5 +62,24 @@ describe('startListeningProcess', () => {
     await expect(
       startListeningProcess({ nodeArguments: ['-e', "console.log('no'); process.exit(3)"] }),
     ).rejects.toThrow(/ended \(3\) before listening:\nno/);
+  });
+});
+
+describe('listenQueueCountersOf', () => {
+  it('reads the TcpExt listen-queue counters by name', () => {
+    const netstat =
+      'TcpExt: SyncookiesSent SyncookiesRecv ListenOverflows ListenDrops TCPHPHits\n' +
+      'TcpExt: 194 570 2434 2439 3237858\n' +
+      'IpExt: InNoRoutes ListenOverflows\n' +
+      'IpExt: 0 99\n';
+    expect(listenQueueCountersOf(netstat)).toEqual({
+      listenOverflows: 2434,
+      listenDrops: 2439,
+      syncookiesSent: 194,
+    });
+  });
+
+  it('gives NaN for a counter the kernel does not report', () => {
+    expect(listenQueueCountersOf('TcpExt: ListenDrops\nTcpExt: 5\n').listenOverflows).toBeNaN();
   });
 });

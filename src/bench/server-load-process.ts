@@ -47,6 +47,42 @@ export function memoryOfStatus(statusText: string): ProcessMemory {
   };
 }
 
+/** Machine-wide TCP counters of /proc/net/netstat that show a listen queue overflowing. */
+export interface ListenQueueCounters {
+  /** Connections the kernel could not queue because the accept queue was full. */
+  readonly listenOverflows: number;
+  /** Connection attempts dropped at a listening socket, for any reason (overflows included). */
+  readonly listenDrops: number;
+  /** SYN cookies sent because the SYN queue was full. */
+  readonly syncookiesSent: number;
+}
+
+/** The listen-queue counters of the text of /proc/net/netstat (NaN when a field is missing). */
+export function listenQueueCountersOf(netstatText: string): ListenQueueCounters {
+  // The TcpExt section is a line of names followed by a line of values.
+  const lines = netstatText.split('\n').filter((line) => line.startsWith('TcpExt:'));
+  const names = (lines[0] ?? '').split(/\s+/).slice(1);
+  const values = (lines[1] ?? '').split(/\s+/).slice(1);
+  const counterOf = (name: string) => {
+    const index = names.indexOf(name);
+    return index < 0 || values[index] === undefined ? Number.NaN : Number(values[index]);
+  };
+  return {
+    listenOverflows: counterOf('ListenOverflows'),
+    listenDrops: counterOf('ListenDrops'),
+    syncookiesSent: counterOf('SyncookiesSent'),
+  };
+}
+
+/** The machine's listen-queue counters now (NaN fields when /proc/net/netstat is unreadable). */
+export function listenQueueCounters(): ListenQueueCounters {
+  try {
+    return listenQueueCountersOf(readFileSync('/proc/net/netstat', 'utf8'));
+  } catch {
+    return { listenOverflows: Number.NaN, listenDrops: Number.NaN, syncookiesSent: Number.NaN };
+  }
+}
+
 /** A started process that announced its URL. */
 export class ListeningProcess {
   readonly url: string;
