@@ -5,8 +5,15 @@
  * envelope with the status OpenAI uses.
  */
 
+import type { ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import cors from '@fastify/cors';
-import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, {
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyServerOptions,
+  LogController,
+} from 'fastify';
 import { installAccessControl } from './access-control.js';
 import { ApiError, invalidRequest } from './api-error.js';
 import {
@@ -87,6 +94,49 @@ function fromFastifyError(error: { code?: string; statusCode?: number; message: 
   }
 }
 
+/** Answers a request Node's HTTP parser refused (bad header, bad length, huge headers). */
+function answerClientError(error: Error & { code?: string }, socket: Duplex): void {
+  if (socket.destroyed) return;
+  // A reset or a timeout leaves nobody to answer.
+  if (error.code === 'ECONNRESET' || error.code === 'ERR_HTTP_REQUEST_TIMEOUT') {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = error.code === 'HPE_HEADER_OVERFLOW';
+  const status = tooLarge ? 431 : 400;
+  const body = JSON.stringify(
+    new ApiError({
+      statusCode: status,
+      type: 'invalid_request_error',
+      message: tooLarge
+        ? 'The request headers are too large.'
+        : `The HTTP request is malformed (${error.code ?? 'parse error'}).`,
+      code: tooLarge ? 'headers_too_large' : 'malformed_request',
+    }).toBody(),
+  );
+  const headers = {
+    'content-type': 'application/json; charset=utf-8',
+    'x-content-type-options': 'nosniff',
+    connection: 'close',
+    'content-length': String(Buffer.byteLength(body)),
+  };
+  // A body that breaks mid-way (a bad chunk size) leaves its request's response in flight:
+  // answer through it, or Node would write that response's own bare 400 first.
+  const inFlight = (socket as Duplex & { _httpMessage?: ServerResponse | null })._httpMessage;
+  if (inFlight !== undefined && inFlight !== null) {
+    if (inFlight.headersSent) socket.destroy();
+    else inFlight.writeHead(status, headers).end(body, () => socket.destroy());
+    return;
+  }
+  const head = Object.entries(headers)
+    .map(([name, value]) => `${name}: ${value}\r\n`)
+    .join('');
+  socket.end(
+    `HTTP/1.1 ${status} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\n` +
+      `${head}\r\n${body}`,
+  );
+}
+
 /** Builds the app (not listening yet). */
 export function buildServerApp(options: ServerAppOptions): FastifyInstance {
   const app = Fastify({
@@ -95,6 +145,13 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     ...(options.logger === undefined ? {} : { loggerInstance: options.logger }),
     // Open streams must not hold a shutdown back: close() ends them.
     forceCloseConnections: true,
+    // A path Fastify cannot decode (`/v1/models/%zz`) gets OpenAI's envelope too.
+    frameworkErrors: (error, _request, reply) => {
+      const apiError = invalidRequest(`The request URL is malformed (${error.message}).`);
+      void (reply as FastifyReply).code(400).send(apiError.toBody());
+    },
+    // Bytes Node's HTTP parser refuses never reach a route: answer them in the envelope.
+    clientErrorHandler: answerClientError,
   });
   // Browsers may call from other origins only when the user opts in (`--cors`).
   if (options.corsOrigins !== undefined && options.corsOrigins.length > 0) {
@@ -102,6 +159,8 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     void app.register(cors, {
       origin: origins.includes('*') ? '*' : [...origins],
       methods: ['GET', 'POST', 'OPTIONS'],
+      // An OPTIONS request that is not a full preflight is answered, not refused in plain text.
+      strictPreflight: false,
     });
   }
   const lifecycle = options.lifecycle ?? new ServerLifecycle();
@@ -118,6 +177,14 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     lifecycle,
   };
 
+  // Node refuses an HTTP/1.1 request without `host` (RFC 9112 says it must) with a bare 400 of its
+  // own; the check is made here instead, so the refusal has OpenAI's envelope.
+  (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
+  app.addHook('onRequest', async (request) => {
+    if (request.raw.httpVersion === '1.1' && request.headers.host === undefined) {
+      throw invalidRequest('An HTTP/1.1 request needs a Host header.', null, 'malformed_request');
+    }
+  });
   installJsonBodyParser(app);
   // JSON error bodies quote user input (an unknown URL, a bad value): never let a browser
   // sniff them into HTML.

@@ -104,6 +104,14 @@ export function parseRequestBody<Schema extends z.ZodType>(
   throw invalidRequest(param === null ? detail : `${param}: ${detail}`, param);
 }
 
+/** Parses a route's query parameters or throws a 400 whose `param` is the first offending one. */
+export function parseQuery<Schema extends z.ZodType>(
+  schema: Schema,
+  query: unknown,
+): z.output<Schema> {
+  return parseRequestBody(schema, query ?? {});
+}
+
 function describeIssue(issue: z.core.$ZodIssue): string {
   // zod leaves the input off its issues; a missing field reads "… received undefined".
   if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {

@@ -7,7 +7,6 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { renderDashboardPage } from '../../report/dashboard-page.js';
-import { invalidRequest } from '../api-error.js';
 import {
   DASHBOARD_HISTORY_SAMPLES,
   DASHBOARD_INTERVAL_MS,
@@ -18,6 +17,7 @@ import {
 } from '../dashboard-series.js';
 import { kvCacheUsage } from '../live-engine.js';
 import type { ModelDirectory } from '../model-directory.js';
+import { parseQuery } from '../openai-schemas.js';
 import type { ServedModel } from '../served-model.js';
 
 export interface DashboardRouteOptions {
@@ -30,7 +30,9 @@ export interface DashboardRouteOptions {
 export const DASHBOARD_PAGE_PATHS = ['/', '/dashboard'] as const;
 export const DASHBOARD_DATA_PATH = '/dashboard/data';
 
-const dataQuery = z.object({
+const dataQuery = z.looseObject({
+  /** One model's data only (any of its served names); all models without it. */
+  model: z.string().optional(),
   since: z
     .string()
     .regex(
@@ -128,16 +130,9 @@ export function registerDashboardRoutes(
   }
 
   app.get(DASHBOARD_DATA_PATH, async (request, reply) => {
-    const query = dataQuery.safeParse(request.query);
-    if (!query.success) {
-      const issue = query.error.issues[0];
-      throw invalidRequest(
-        `Invalid 'since': ${issue?.message ?? 'not a number'}.`,
-        'since',
-        'invalid_since',
-      );
-    }
-    const sinceMs = query.data.since === undefined ? 0 : Number(query.data.since);
+    const query = parseQuery(dataQuery, request.query);
+    const sinceMs = query.since === undefined ? 0 : Number(query.since);
+    const only = query.model === undefined ? undefined : models.resolve(query.model);
     void reply.header('cache-control', 'no-store');
     return {
       object: 'dashboard.data',
@@ -145,8 +140,10 @@ export function registerDashboardRoutes(
       interval_ms: intervalMs,
       latency_unit: 'simulated seconds',
       now_ms: Date.now(),
-      models: served.map((model, index) =>
-        modelData(model, sampler.series[index] as DashboardSeries, sinceMs),
+      models: served.flatMap((model, index) =>
+        only === undefined || only === model
+          ? [modelData(model, sampler.series[index] as DashboardSeries, sinceMs)]
+          : [],
       ),
     };
   });

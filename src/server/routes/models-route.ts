@@ -27,7 +27,8 @@ export function registerModelsRoutes(app: FastifyInstance, models: ModelDirector
   }));
   // Ids contain slashes (`meta-llama/Llama-3.1-8B-Instruct`), so the id is the rest of the path.
   app.get('/v1/models/*', async (request) => {
-    const name = decodeURIComponent((request.params as { '*': string })['*']);
+    // Fastify has percent-decoded the path already; decoding again would misread a '%'.
+    const name = (request.params as { '*': string })['*'];
     const model = models.find(name);
     if (model === undefined) throw modelNotFound(name);
     return modelCard(model, name);

@@ -4,12 +4,26 @@
  */
 
 import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
 import type { LatencyStats } from '../../core/metrics/percentiles.js';
 import { ApiError } from '../api-error.js';
 import { kvCacheUsage, type LiveEngineStatus } from '../live-engine.js';
 import type { ModelDirectory } from '../model-directory.js';
+import { parseQuery } from '../openai-schemas.js';
 import { figuresOf, type RequestTimeline, type RequestTimelines } from '../request-timelines.js';
 import type { ServedModel } from '../served-model.js';
+
+/** Timelines `/debug/requests` lists when no `limit` is given. */
+const DEFAULT_DEBUG_LIMIT = 50;
+
+const debugQuery = z.looseObject({
+  limit: z
+    .string()
+    .regex(/^\d{1,9}$/, 'must be a positive integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be a positive integer'))
+    .optional(),
+});
 
 /** Memory and KV-cache figures of one model instance, all GPUs together. */
 function occupancy(model: ServedModel, status: LiveEngineStatus) {
@@ -147,8 +161,8 @@ export function registerServiceRoutes(
   });
 
   app.get('/debug/requests', async (request) => {
-    const limit = Number((request.query as { limit?: string }).limit ?? 50);
-    const bounded = Number.isInteger(limit) && limit > 0 ? Math.min(limit, 1000) : 50;
+    const { limit } = parseQuery(debugQuery, request.query);
+    const bounded = Math.min(limit ?? DEFAULT_DEBUG_LIMIT, timelines.capacity);
     return {
       object: 'list',
       data: timelines.recent(bounded).map((timeline) => timelineBody(timeline, models)),
