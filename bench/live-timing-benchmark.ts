@@ -8,9 +8,7 @@
  * → the engine's arrival stamp). Flags: --singles 20 --bursts 8,32,128 --tokens 64.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { serveArguments, startListeningProcess } from '../src/bench/server-load-process.js';
 import {
   absolutePercentile,
   type ObservedStream,
@@ -27,49 +25,6 @@ function flag(name: string, fallback: string): string {
 const singles = Number(flag('singles', '20'));
 const bursts = flag('bursts', '8,32,128').split(',').map(Number);
 const tokens = Number(flag('tokens', '64'));
-
-/** Starts the server on a free port and resolves its URL from the start-up line. */
-function startServer(): Promise<{ child: ChildProcess; url: string }> {
-  const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      main,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--max-model-len',
-      '8192',
-    ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start: ${output}`)), 30_000);
-    child.stdout?.on('data', (bytes: Buffer) => {
-      output += bytes.toString();
-      const match = output.match(/listening on (http:\/\/\S+)/);
-      if (match?.[1] !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url: match[1] });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server exited (${code}): ${output}`)));
-  });
-}
-
-/** CPU seconds (user + system) the server process has used, on Linux; NaN elsewhere. */
-function serverCpuS(child: ChildProcess): number {
-  const path = `/proc/${child.pid}/stat`;
-  if (!existsSync(path)) return Number.NaN;
-  // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100/s).
-  const fields = readFileSync(path, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
 
 async function errorsOf(url: string, streams: readonly ObservedStream[]) {
   const ttft: number[] = [];
@@ -115,7 +70,10 @@ function request(promptWords: number) {
   };
 }
 
-const { child, url } = await startServer();
+const server = await startListeningProcess({
+  nodeArguments: serveArguments(['--max-model-len', '8192']),
+});
+const { url } = server;
 try {
   // Warm-up: the first request pays for JIT compilation on both sides.
   await streamChatTimed({ url, body: request(10) });
@@ -132,13 +90,13 @@ try {
   }
   rows('single', await errorsOf(url, sequential));
   for (const size of bursts) {
-    const cpuBeforeS = serverCpuS(child);
+    const cpuBeforeS = server.cpuSeconds();
     const streams = await Promise.all(
       Array.from({ length: size }, (_, index) =>
         streamChatTimed({ url, body: request(30 + ((index * 97) % 1500)) }),
       ),
     );
-    const cpuS = serverCpuS(child) - cpuBeforeS;
+    const cpuS = server.cpuSeconds() - cpuBeforeS;
     rows(`burst ${size}`, await errorsOf(url, streams));
     console.log(
       `burst ${size}: server CPU ${(cpuS * 1000).toFixed(0)} ms = ` +
@@ -146,5 +104,5 @@ try {
     );
   }
 } finally {
-  child.kill('SIGTERM');
+  await server.stop();
 }

@@ -33,6 +33,7 @@ import {
   type ListeningProcess,
   type ListenQueueCounters,
   listenQueueCounters,
+  serveArguments,
   startListeningProcess,
 } from '../src/bench/server-load-process.js';
 import {
@@ -135,22 +136,18 @@ function saveJson(): void {
   if (flags.json !== undefined) writeFileSync(flags.json, `${JSON.stringify(results, null, 2)}\n`);
 }
 
+/** A keep-alive dispatcher without a connection cap or timeouts of its own (requests bound theirs). */
+function loadAgent(): Agent {
+  return new Agent({
+    connections: null,
+    keepAliveTimeout: 60_000,
+    headersTimeout: 0,
+    bodyTimeout: 0,
+  });
+}
+
 function serverArguments(timeScale: number): string[] {
-  const main = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-  return [
-    '--import',
-    'tsx',
-    main,
-    'serve',
-    '--host',
-    '127.0.0.1',
-    '--port',
-    '0',
-    '--max-model-len',
-    '8192',
-    '--time-scale',
-    String(timeScale),
-  ];
+  return serveArguments(['--max-model-len', '8192', '--time-scale', String(timeScale)]);
 }
 
 function helloArguments(): string[] {
@@ -288,12 +285,7 @@ async function streamsScenario(): Promise<void> {
       `(ignore_eos), ~${settings.streamPromptWords}-word prompt, time scale 1`,
   );
   const server = await startListeningProcess({ nodeArguments: serverArguments(1) });
-  const agent = new Agent({
-    connections: null,
-    keepAliveTimeout: 60_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  const agent = loadAgent();
   try {
     console.log(`server ${server.url}; ${engineLine(server)}`);
     const body = chatBody({
@@ -654,12 +646,7 @@ async function soakScenario(): Promise<void> {
       `memory every ${soakSampleS} s`,
   );
   const server = await startListeningProcess({ nodeArguments: serverArguments(soakTimeScale) });
-  const agent = new Agent({
-    connections: null,
-    keepAliveTimeout: 60_000,
-    headersTimeout: 0,
-    bodyTimeout: 0,
-  });
+  const agent = loadAgent();
   try {
     console.log(`server ${server.url}; ${engineLine(server)}`);
     const streamLoad = {

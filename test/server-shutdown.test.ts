@@ -4,49 +4,16 @@
  * with an OpenAI-shaped error (an error event in a stream, 503 otherwise), and exit 0.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { serveArguments, startListeningProcess } from '../src/bench/server-load-process.js';
 
-const MAIN = fileURLToPath(new URL('../src/cli/main.ts', import.meta.url));
-
-/** A serve process on a free port; resolves once it prints its address (within 30 s). */
-function startServe(extra: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      MAIN,
-      'serve',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '0',
-      '--max-model-len',
-      '8192',
-      ...extra,
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    let output = '';
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${output}`)), 30_000);
-    child.stdout?.on('data', (bytes: Buffer) => {
-      output += bytes.toString();
-      const url = output.match(/listening on (http:\/\/\S+)/)?.[1];
-      if (url !== undefined) {
-        clearTimeout(timer);
-        resolve({ child, url });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`serve exited (${code}): ${output}`)));
+/** A serve process on a free port, started from the sources, with `extra` flags. */
+function startServe(extra: readonly string[]) {
+  return startListeningProcess({
+    nodeArguments: serveArguments(['--max-model-len', '8192', ...extra]),
+    timeoutMs: 30_000,
   });
-}
-
-function exitOf(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => child.on('exit', (code) => resolve(code)));
 }
 
 /** A request whose whole response body is collected; `started` resolves at its first bytes. */
@@ -89,8 +56,8 @@ function dataEvents(text: string): string[] {
 
 describe('serve under SIGTERM and SIGINT', () => {
   it('SIGTERM: refuses new connections, lets a stream in flight finish, exits 0', async () => {
-    const { child, url } = await startServe(['--shutdown-timeout', '60']);
-    const exit = exitOf(child);
+    const server = await startServe(['--shutdown-timeout', '60']);
+    const { url } = server;
     const stream = post(url, {
       messages: [{ role: 'user', content: 'Hello' }],
       max_tokens: 120,
@@ -99,7 +66,7 @@ describe('serve under SIGTERM and SIGINT', () => {
       stream_options: { include_usage: true },
     });
     await stream.firstBytes;
-    child.kill('SIGTERM');
+    server.kill('SIGTERM');
     // Give the signal a moment to land, then try a new connection: the listener is closed.
     await new Promise((resolve) => setTimeout(resolve, 200));
     const refused = await fetch(`${url}/health`, { signal: AbortSignal.timeout(5_000) }).then(
@@ -114,17 +81,17 @@ describe('serve under SIGTERM and SIGINT', () => {
     const usage = JSON.parse(events.at(-2) ?? '{}').usage;
     expect(usage.completion_tokens).toBe(120);
     // It exits as soon as the stream is done, long before the 60 s allowed.
-    expect(await exit).toBe(0);
+    expect(await server.whenExited()).toBe(0);
   }, 40_000);
 
   it('SIGINT: what is still running at --shutdown-timeout ends with an error, exits 0', async () => {
-    const { child, url } = await startServe(['--shutdown-timeout', '0.5']);
-    const exit = exitOf(child);
+    const server = await startServe(['--shutdown-timeout', '0.5']);
+    const { url } = server;
     const long = { messages: [{ role: 'user', content: 'Hello' }], max_tokens: 4000 };
     const stream = post(url, { ...long, ignore_eos: true, stream: true });
     const plain = post(url, { ...long, ignore_eos: true });
     await stream.firstBytes;
-    child.kill('SIGINT');
+    server.kill('SIGINT');
     const streamed = await stream.done;
     const events = dataEvents(streamed.text);
     expect(events.length).toBeGreaterThan(2);
@@ -140,6 +107,6 @@ describe('serve under SIGTERM and SIGINT', () => {
       code: 'service_unavailable',
       param: null,
     });
-    expect(await exit).toBe(0);
+    expect(await server.whenExited()).toBe(0);
   }, 40_000);
 });

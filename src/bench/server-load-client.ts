@@ -46,17 +46,22 @@ function failedReason(statusCode: number, text: string): string {
   return `HTTP ${statusCode}: ${message}`;
 }
 
+/** POSTs a load request's body, bounded by its timeout. */
+function post(load: LoadRequest) {
+  return request(`${load.url}${load.path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: load.bodyText,
+    dispatcher: load.dispatcher,
+    signal: AbortSignal.timeout(load.timeoutMs),
+  });
+}
+
 /** Sends one non-streaming request and reads its whole answer; never rejects. */
 export async function sendWhole(load: LoadRequest): Promise<RequestFate> {
   let answered = false;
   try {
-    const response = await request(`${load.url}${load.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: load.bodyText,
-      dispatcher: load.dispatcher,
-      signal: AbortSignal.timeout(load.timeoutMs),
-    });
+    const response = await post(load);
     const text = await response.body.text();
     answered = true;
     if (response.statusCode < 200 || response.statusCode >= 300) {
@@ -96,13 +101,7 @@ export async function streamTimed(load: LoadRequest): Promise<TimedStream> {
   const sentMs = epochNowMs();
   let answered = false;
   try {
-    const response = await request(`${load.url}${load.path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: load.bodyText,
-      dispatcher: load.dispatcher,
-      signal: AbortSignal.timeout(load.timeoutMs),
-    });
+    const response = await post(load);
     if (response.statusCode !== 200) {
       const text = await response.body.text();
       answered = true;

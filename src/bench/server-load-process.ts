@@ -7,6 +7,7 @@
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Clock ticks per second of /proc/<pid>/stat times. USER_HZ is 100 on every Linux architecture
@@ -92,14 +93,28 @@ export class ListeningProcess {
   private readonly laterLines: string[] = [];
   private droppedLines = 0;
   private exitDescription: string | null = null;
+  private readonly exitCode: Promise<number | null>;
 
   constructor(options: { child: ChildProcess; url: string; startupLines: readonly string[] }) {
     this.child = options.child;
     this.url = options.url;
     this.startupLines = options.startupLines;
-    options.child.on('exit', (code, signal) => {
-      this.exitDescription = signal === null ? `exit code ${code}` : `signal ${signal}`;
+    this.exitCode = new Promise((resolve) => {
+      options.child.on('exit', (code, signal) => {
+        this.exitDescription = signal === null ? `exit code ${code}` : `signal ${signal}`;
+        resolve(code);
+      });
     });
+  }
+
+  /** Sends a signal (SIGTERM, SIGINT, …). */
+  kill(signal: NodeJS.Signals): void {
+    this.child.kill(signal);
+  }
+
+  /** Resolves its exit code once it has exited (null when a signal ended it). */
+  whenExited(): Promise<number | null> {
+    return this.exitCode;
   }
 
   /** Records a line printed after start-up. */
@@ -147,6 +162,15 @@ export class ListeningProcess {
     await ended;
     clearTimeout(timer);
   }
+}
+
+/**
+ * Node arguments that run `llmservingsim serve` from the sources (through tsx) on 127.0.0.1 and a
+ * free port, with `extra` flags: what the benchmarks and the process-level tests start.
+ */
+export function serveArguments(extra: readonly string[]): string[] {
+  const main = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+  return ['--import', 'tsx', main, 'serve', '--host', '127.0.0.1', '--port', '0', ...extra];
 }
 
 /**
