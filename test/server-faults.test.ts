@@ -157,3 +157,32 @@ describe('--max-connections', () => {
     again.destroy();
   });
 });
+
+describe('many concurrent streams', () => {
+  it('finish without a listener-leak warning from per-request shutdown hooks', async () => {
+    // Real time, so all 30 are in flight together.
+    server = await startTestServer({ timeScale: 1 });
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      const streams = await Promise.all(
+        Array.from({ length: 30 }, async () => {
+          const response = await fetch(`${server?.url}/v1/chat/completions`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ ...LONG_CHAT, max_tokens: 40, stream: true }),
+            signal: AbortSignal.timeout(20_000),
+          });
+          return response.text();
+        }),
+      );
+      for (const text of streams) expect(text).toContain('data: [DONE]');
+      // Warnings are emitted on the next tick.
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

@@ -271,7 +271,7 @@ async function answer(
       continuousUsage: fields.continuousUsage,
       replyHeaders: reply.getHeaders(),
       fault: planned.fault,
-      shutdown: settings.lifecycle.shutdownSignal,
+      onShutdown: (handler) => settings.lifecycle.onGiveUp(handler),
       maxBufferedBytes: settings.limits.maxStreamBufferBytes,
     },
     reply.raw,

@@ -113,7 +113,7 @@ describe('a stream whose reader stopped', () => {
         continuousUsage: false,
         replyHeaders: {},
         fault: { kind: 'none' },
-        shutdown: new AbortController().signal,
+        onShutdown: () => () => {},
         maxBufferedBytes: 16 * 1024,
       },
       raw as unknown as ServerResponse,

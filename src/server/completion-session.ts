@@ -41,8 +41,8 @@ export interface CompletionSessionOptions {
   readonly replyHeaders: Readonly<Record<string, string | number | string[] | undefined>>;
   /** An injected `stream-error` or `stall` (`none` otherwise). */
   readonly fault: InjectedFault;
-  /** Fires when the server stops waiting for in-flight requests at shutdown. */
-  readonly shutdown: AbortSignal;
+  /** Registers the handler called when the server stops waiting at shutdown; returns its cancel. */
+  readonly onShutdown: (handler: () => void) => () => void;
   /** Bytes a stream may have queued for a socket that does not read before it is cut off. */
   readonly maxBufferedBytes: number;
 }
@@ -136,7 +136,7 @@ export function runCompletionSession(
       if (settled) return;
       settled = true;
       raw.off('close', onClose);
-      options.shutdown.removeEventListener('abort', onShutdown);
+      cancelShutdown();
       resolve(result);
     };
     const write = (payload: object | string) => {
@@ -180,7 +180,7 @@ export function runCompletionSession(
       interrupt('shutdown');
     };
     raw.on('close', onClose);
-    options.shutdown.addEventListener('abort', onShutdown, { once: true });
+    const cancelShutdown = options.onShutdown(onShutdown);
 
     if (options.stream) {
       raw.writeHead(200, { ...options.replyHeaders, ...SSE_HEADERS, 'x-request-id': meta.id });

@@ -11,7 +11,10 @@ export class ServerLifecycle {
   private inFlightCount = 0;
   private drainingSince: number | undefined;
   private idleWaiters: (() => void)[] = [];
-  private readonly giveUp = new AbortController();
+  // A set, not an AbortSignal: thousands of streams would each add a listener, and Node warns
+  // about an EventTarget with more than ten.
+  private readonly giveUpHandlers = new Set<() => void>();
+  private givenUp = false;
 
   /** True once a shutdown began. */
   get draining(): boolean {
@@ -22,15 +25,27 @@ export class ServerLifecycle {
     return this.inFlightCount;
   }
 
-  /** Fires when the server stops waiting: completions still running end with an error. */
-  get shutdownSignal(): AbortSignal {
-    return this.giveUp.signal;
+  /**
+   * Calls `handler` when the server stops waiting (completions still running then end with an
+   * error); at once if it already has. Returns the function that cancels the call.
+   */
+  onGiveUp(handler: () => void): () => void {
+    if (this.givenUp) {
+      queueMicrotask(handler);
+      return () => {};
+    }
+    this.giveUpHandlers.add(handler);
+    return () => this.giveUpHandlers.delete(handler);
   }
 
   /** Ends every completion still in flight (after `--shutdown-timeout`). */
   abortInFlight(): void {
     this.beginDrain();
-    this.giveUp.abort();
+    if (this.givenUp) return;
+    this.givenUp = true;
+    const handlers = [...this.giveUpHandlers];
+    this.giveUpHandlers.clear();
+    for (const handler of handlers) handler();
   }
 
   /** Starts refusing new requests. */
