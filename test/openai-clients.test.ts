@@ -433,6 +433,69 @@ describe('openai SDK against a server with limits', { timeout: TEST_TIMEOUT_MS }
   });
 });
 
+describe('openai SDK against injected faults', { timeout: TEST_TIMEOUT_MS }, () => {
+  const servers = new Map<string, LiveServer>();
+  const kinds = ['429', '500', '503', 'stream-error', 'stall'] as const;
+  const chat = { model: MODEL, messages: [{ role: 'user' as const, content: 'Hi' }] };
+
+  beforeAll(async () => {
+    for (const kind of kinds) {
+      servers.set(kind, await startTestServer({ faults: { rate: 1, kinds: [kind], seed: 1 } }));
+    }
+  });
+  afterAll(async () => {
+    await Promise.all([...servers.values()].map((server) => server.close()));
+  });
+
+  function clientFor(kind: (typeof kinds)[number], timeout = REQUEST_TIMEOUT_MS): OpenAI {
+    return new OpenAI({
+      baseURL: `${servers.get(kind)?.url}/v1`,
+      apiKey: 'dummy',
+      maxRetries: 0,
+      timeout,
+    });
+  }
+
+  it('surfaces 429, 500 and 503 as the SDK error classes for those statuses', async () => {
+    const limited = await rejection(clientFor('429').chat.completions.create(chat));
+    expect(limited).toBeInstanceOf(OpenAI.RateLimitError);
+    expect((limited as InstanceType<typeof OpenAI.RateLimitError>).headers.get('retry-after')).toBe(
+      '1',
+    );
+    for (const kind of ['500', '503'] as const) {
+      const failed = await rejection(clientFor(kind).chat.completions.create(chat));
+      expect(failed).toBeInstanceOf(OpenAI.InternalServerError);
+      expect((failed as InstanceType<typeof OpenAI.APIError>).status).toBe(Number(kind));
+      expect((failed as Error).message).toContain('injected');
+    }
+  });
+
+  it('throws an APIError mid-stream after some tokens for stream-error', async () => {
+    const stream = await clientFor('stream-error').chat.completions.create({
+      ...chat,
+      max_tokens: 40,
+      ...IGNORE_EOS,
+      stream: true,
+    });
+    let contentChunks = 0;
+    const error = await rejection(
+      (async () => {
+        for await (const chunk of stream) if (chunk.choices[0]?.delta.content) contentChunks++;
+      })(),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIError);
+    expect((error as Error).message).toContain('injected');
+    expect(contentChunks).toBeLessThan(40);
+  });
+
+  it('runs into the client timeout when the reply stalls', async () => {
+    const error = await rejection(
+      clientFor('stall', 500).chat.completions.create({ ...chat, max_tokens: 8, ...IGNORE_EOS }),
+    );
+    expect(error).toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+  });
+});
+
 describe('Vercel AI SDK (openai-compatible provider)', { timeout: TEST_TIMEOUT_MS }, () => {
   let server: LiveServer;
   let provider: ReturnType<typeof createOpenAICompatible>;
