@@ -177,6 +177,12 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     lifecycle,
   };
 
+  // JSON error bodies quote user input (an unknown URL, a bad value): never let a browser
+  // sniff them into HTML.
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    if (lifecycle.draining) throw shuttingDown();
+  });
   // Node refuses an HTTP/1.1 request without `host` (RFC 9112 says it must) with a bare 400 of its
   // own; the check is made here instead, so the refusal has OpenAI's envelope.
   (app.server as { requireHostHeader?: boolean }).requireHostHeader = false;
@@ -186,12 +192,6 @@ export function buildServerApp(options: ServerAppOptions): FastifyInstance {
     }
   });
   installJsonBodyParser(app);
-  // JSON error bodies quote user input (an unknown URL, a bad value): never let a browser
-  // sniff them into HTML.
-  app.addHook('onRequest', async (_request, reply) => {
-    reply.header('x-content-type-options', 'nosniff');
-    if (lifecycle.draining) throw shuttingDown();
-  });
   installAccessControl(app, {
     apiKeys: options.apiKeys,
     publicMetrics: options.publicMetrics === true,
