@@ -46,7 +46,7 @@ import { writeTextFile } from '../io/result-files.js';
 import { renderRunReport } from '../report/run-report.js';
 import type { CliIo } from './cli-io.js';
 import { parseIntegerFlag, parseNumberFlag } from './number-flags.js';
-import { addArrivalFlags } from './simulate-command.js';
+import { addArrivalFlags, addLengthFlags } from './simulate-command.js';
 
 /** Flags of `bench` as commander hands them over. */
 export interface BenchFlags {
@@ -106,18 +106,11 @@ export function addBenchFlags(command: Command): Command {
     .option('--model <name>', 'model to request (default: the first of GET /v1/models)')
     .option('--api-key <key>', 'bearer key (default: $OPENAI_API_KEY)')
     .option('--num-prompts <n>', 'requests to send (default 1000; a trace: all)', parseIntegerFlag);
-  return addArrivalFlags(command)
+  addArrivalFlags(command)
     .option('--max-concurrency <n>', 'most requests in flight (client-side)', parseIntegerFlag)
     .option('--dataset <kind>', 'random (default) | sharegpt | trace:FILE')
-    .option('--dataset-path <file>', 'ShareGPT JSON file for --dataset sharegpt')
-    .option(
-      '--input-len <spec>',
-      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
-    )
-    .option(
-      '--output-len <spec>',
-      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
-    )
+    .option('--dataset-path <file>', 'ShareGPT JSON file for --dataset sharegpt');
+  return addLengthFlags(command)
     .option('--ignore-eos', 'send ignore_eos (default for random and trace datasets)')
     .option('--no-ignore-eos', 'do not send ignore_eos (e.g. for OpenAI)')
     .option('--seed <n>', 'random seed of prompts and arrivals (default 0)', parseIntegerFlag)

@@ -18,7 +18,12 @@ import { DEFAULT_MAX_BODY_BYTES, type LiveServer, startLiveServer } from '../ser
 import type { ServedModel } from '../server/served-model.js';
 import type { CliIo } from './cli-io.js';
 import { parseIntegerFlag, parseNumberFlag } from './number-flags.js';
-import { collectRepeated, engineOptionsFromFlags, type SimulateFlags } from './simulate-command.js';
+import {
+  collectRepeated,
+  engineOptionsFromFlags,
+  LENGTH_SPEC_FORMS,
+  type SimulateFlags,
+} from './simulate-command.js';
 
 /** Flags of `serve` as commander hands them over. */
 export interface ServeFlags extends Omit<SimulateFlags, 'model'> {
@@ -88,7 +93,7 @@ export function addServeFlags(command: Command): Command {
     )
     .option(
       '--output-len <spec>',
-      'output length when max_tokens does not force it: N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
+      `output length when max_tokens does not force it: ${LENGTH_SPEC_FORMS} (default)`,
     )
     .option('--response-mode <mode>', 'synthetic reply text: lorem (default) or echo')
     .option(

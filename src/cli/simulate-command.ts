@@ -134,6 +134,16 @@ export function addArrivalFlags(command: Command): Command {
     );
 }
 
+/** The forms of a length spec (`--input-len`, `--output-len`); the last is the default. */
+export const LENGTH_SPEC_FORMS = 'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt';
+
+/** Adds `--input-len` and `--output-len` (simulate and bench read them the same way). */
+export function addLengthFlags(command: Command): Command {
+  return command
+    .option('--input-len <spec>', `${LENGTH_SPEC_FORMS} (default)`)
+    .option('--output-len <spec>', `${LENGTH_SPEC_FORMS} (default)`);
+}
+
 /** Adds the workload flags. */
 export function addWorkloadFlags(command: Command): Command {
   command
@@ -147,7 +157,7 @@ export function addWorkloadFlags(command: Command): Command {
         .argParser(parseIntegerFlag)
         .hideHelp(),
     );
-  return addArrivalFlags(command)
+  addArrivalFlags(command)
     .option(
       '--concurrency <n>',
       'most requests in flight; with rate inf a closed loop',
@@ -157,16 +167,11 @@ export function addWorkloadFlags(command: Command): Command {
       new Option('--max-concurrency <n>', 'alias of --concurrency (vLLM bench)')
         .argParser(parseIntegerFlag)
         .hideHelp(),
-    )
-    .option(
-      '--input-len <spec>',
-      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
-    )
-    .option(
-      '--output-len <spec>',
-      'N | uniform:MIN:MAX | lognormal:MEAN[:SIGMA] | sharegpt (default)',
-    )
-    .option('--trace <file>', 'replay a trace (LLMServingSim/vLLM/Mooncake JSONL or Azure CSV)');
+    );
+  return addLengthFlags(command).option(
+    '--trace <file>',
+    'replay a trace (LLMServingSim/vLLM/Mooncake JSONL or Azure CSV)',
+  );
 }
 
 /** Engine options from flags (unset flags stay unset so defaults apply). */
