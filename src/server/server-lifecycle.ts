@@ -9,7 +9,7 @@ import { ApiError } from './api-error.js';
 /** In-flight completions and the draining flag, shared by the routes and the live server. */
 export class ServerLifecycle {
   private inFlightCount = 0;
-  private drainingSince: number | undefined;
+  private isDraining = false;
   private idleWaiters: (() => void)[] = [];
   // A set, not an AbortSignal: thousands of streams would each add a listener, and Node warns
   // about an EventTarget with more than ten.
@@ -18,7 +18,7 @@ export class ServerLifecycle {
 
   /** True once a shutdown began. */
   get draining(): boolean {
-    return this.drainingSince !== undefined;
+    return this.isDraining;
   }
 
   get inFlight(): number {
@@ -50,7 +50,7 @@ export class ServerLifecycle {
 
   /** Starts refusing new requests. */
   beginDrain(): void {
-    this.drainingSince ??= Date.now();
+    this.isDraining = true;
   }
 
   /** Counts a completion from admission to its last byte; call the returned function once. */
