@@ -9,6 +9,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { invalidApiKey } from './api-error.js';
+import { DASHBOARD_DATA_PATH, DASHBOARD_PAGE_PATHS } from './routes/dashboard-routes.js';
 
 /** Who may reach the server's routes. */
 export interface AccessPolicy {
@@ -21,8 +22,13 @@ export interface AccessPolicy {
 /** The realm a browser shows in its login prompt for the dashboard. */
 const BASIC_REALM = 'llmservingsim';
 
-/** Paths (without query) of the monitoring routes. */
-const MONITORING_PATH = /^\/(dashboard(\/data)?|metrics|status)?\/?$/;
+/** Paths (without query) of the monitoring routes, as the routes register them. */
+const MONITORING_PATHS: ReadonlySet<string> = new Set([
+  ...DASHBOARD_PAGE_PATHS,
+  DASHBOARD_DATA_PATH,
+  '/metrics',
+  '/status',
+]);
 
 /** Equal-length digests, so the comparison takes the same time whatever the key's length. */
 function digestOf(key: string): Buffer {
@@ -70,7 +76,7 @@ export function installAccessControl(app: FastifyInstance, policy: AccessPolicy)
   app.addHook('onRequest', async (request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '';
     if (path === '/health' || request.method === 'OPTIONS') return;
-    const monitoring = MONITORING_PATH.test(path);
+    const monitoring = MONITORING_PATHS.has(path);
     if (monitoring && policy.publicMetrics) return;
     const header = request.headers.authorization;
     const key = presentedKey(header, monitoring);
